@@ -1,0 +1,34 @@
+"""Tsuho: wire the application together."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from reporting import commands
+from reporting import jobs
+from reporting import ops
+from reporting import settings
+from reporting.city_profile import load_profile
+from reporting.db import db
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.from_environment(os.environ, ROOT))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    settings.check(app.config)
+    app.extensions["tsuho.city"] = load_profile(app.config["TSUHO_CITY"])
+
+    db.init_app(app)
+    app.extensions["tsuho.jobs"] = jobs.create_queue(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.register_blueprint(ops.bp)
+    commands.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Geometry only: areas and boundaries, GeoJSON, OGC API Features, map building."""

@@ -1,0 +1,1 @@
+"""The domain: reports, residents, conversation, photos, triage workflow and the LINE channel."""

@@ -1,0 +1,118 @@
+"""City profiles: which areas a city serves and how it talks to residents."""
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROFILE_DIR = Path(__file__).with_name("city_profiles")
+
+
+# LINE quick replies hold at most 13 items (one is kept for "back") of at most 20 characters.
+MAX_CHOICES = 12
+MAX_LABEL = 20
+
+
+class UnknownCity(LookupError):
+    """No profile has this name and no such profile file exists."""
+
+
+class InvalidProfile(ValueError):
+    """A profile cannot be shown to residents as written; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Subcategory:
+    code: str
+    ja: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    ja: str
+    en: str
+    subcategories: tuple[Subcategory, ...]
+
+    def subcategory(self, code: str) -> Subcategory | None:
+        """Return the subcategory with this code, if the category has it."""
+        return next((s for s in self.subcategories if s.code == code), None)
+
+
+@dataclass(frozen=True)
+class Terms:
+    version: str
+    ja: str
+    en: str
+
+
+@dataclass(frozen=True)
+class CityProfile:
+    key: str
+    name_ja: str
+    name_en: str
+    service_area: frozenset[str]
+    neighbours: tuple[str, ...]
+    emergency_phone: str
+    notify_status_changes: bool
+    map_center: tuple[float, float]
+    terms: Terms
+    categories: tuple[Category, ...]
+
+    @property
+    def area_codes(self) -> tuple[str, ...]:
+        """Every area to load: the service area first, then the neighbours used for naming."""
+        return tuple(sorted(self.service_area)) + self.neighbours
+
+    def category(self, code: str) -> Category | None:
+        """Return the category with this code, if the city has it."""
+        return next((c for c in self.categories if c.code == code), None)
+
+
+def _categories(raw: list[dict[str, Any]]) -> tuple[Category, ...]:
+    categories = tuple(
+        Category(
+            code=c["code"],
+            ja=c["ja"],
+            en=c["en"],
+            subcategories=tuple(Subcategory(**s) for s in c["subcategories"]),
+        )
+        for c in raw
+    )
+    menus: list[Sequence[Category | Subcategory]] = [categories]
+    menus += [c.subcategories for c in categories]
+    for choices in menus:
+        if len(choices) > MAX_CHOICES:
+            raise InvalidProfile(f"at most {MAX_CHOICES} choices per menu, not {len(choices)}")
+        for choice in choices:
+            if max(len(choice.ja), len(choice.en)) > MAX_LABEL:
+                raise InvalidProfile(f"label of {choice.code!r} is over {MAX_LABEL} characters")
+    return categories
+
+
+def load_profile(name: str) -> CityProfile:
+    """Load a bundled profile by name (``okayama``) or a profile file by path."""
+    path = Path(name) if name.endswith(".toml") else PROFILE_DIR / f"{name}.toml"
+    if not path.is_file() or path.name.startswith("_"):
+        bundled = sorted(p.stem for p in PROFILE_DIR.glob("[!_]*.toml"))
+        raise UnknownCity(f"unknown city profile {name!r}; bundled: {', '.join(bundled)}")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    if "categories" not in raw:
+        raw["categories"] = tomllib.loads(
+            (PROFILE_DIR / "_categories.toml").read_text(encoding="utf-8")
+        )["categories"]
+    lon, lat = raw["map_center"]
+    return CityProfile(
+        key=path.stem,
+        name_ja=raw["name_ja"],
+        name_en=raw["name_en"],
+        service_area=frozenset(raw["service_area"]),
+        neighbours=tuple(raw.get("neighbours", ())),
+        emergency_phone=raw["emergency_phone"],
+        notify_status_changes=bool(raw.get("notify_status_changes", True)),
+        map_center=(float(lon), float(lat)),
+        terms=Terms(**raw["terms"]),
+        categories=_categories(raw["categories"]),
+    )

@@ -1,0 +1,117 @@
+"""Command-line tools: areas and staff accounts (``flask --app app ...``)."""
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup
+from flask.cli import with_appcontext
+
+from gis import wards
+from gis.boundaries import BoundaryError
+from gis.boundaries import bundled_file
+from gis.boundaries import read_files
+from reporting import staff
+from reporting.city_profile import CityProfile
+from reporting.db import db
+
+
+def _city() -> CityProfile:
+    return current_app.extensions["tsuho.city"]
+
+
+areas = AppGroup("areas", help="Load boundaries and locate points.")
+
+
+@areas.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def import_areas(files: tuple[Path, ...]) -> None:
+    """Upsert the areas in GeoJSON FILES (all or nothing)."""
+    _save(list(files))
+
+
+@areas.command("load")
+def load_areas() -> None:
+    """Upsert the city profile's bundled areas: its service area and its neighbours."""
+    _save([bundled_file(code) for code in _city().area_codes])
+
+
+def _save(paths: list[Path]) -> None:
+    try:
+        records = read_files(paths)
+    except BoundaryError as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from exc
+    for record in records:
+        if record.repaired:
+            click.echo(f"repaired {record.code} {record.name_ja}: {record.repaired}")
+    result = wards.save_areas(db.session(), records, _city().service_area)
+    db.session.commit()
+    click.echo(
+        f"areas: {result.inserted} inserted, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
+
+
+@areas.command("locate")
+@click.argument("lon", type=float)
+@click.argument("lat", type=float)
+def locate(lon: float, lat: float) -> None:
+    """Print the area that contains LON LAT."""
+    try:
+        area = wards.locate(db.session(), lon, lat)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if area is None:
+        click.echo(f"no area contains ({lon}, {lat})")
+        raise SystemExit(1)
+    served = "in the service area" if area.in_service_area else "outside the service area"
+    click.echo(f"{area.code} {area.name_ja} ({area.name_en}), {served}")
+
+
+users = AppGroup("users", help="Manage staff accounts.")
+
+
+@users.command("ensure-admin")
+def ensure_admin() -> None:
+    """Create the first admin account unless one exists (password from TSUHO_ADMIN_PASSWORD)."""
+    password = staff.ensure_admin(db.session(), os.environ.get("TSUHO_ADMIN_PASSWORD"))
+    db.session.commit()
+    if password is None:
+        click.echo("an admin account exists")
+    elif os.environ.get("TSUHO_ADMIN_PASSWORD"):
+        click.echo("created admin account 'admin' with the password from TSUHO_ADMIN_PASSWORD")
+    else:
+        click.echo(f"created admin account 'admin' with password: {password}")
+        click.echo("(shown once: write it down or change it)")
+
+
+@users.command("create")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["viewer", "staff", "admin"]), default="staff")
+@click.option("--department")
+@click.password_option()
+def create_user(login: str, role: str, department: str | None, password: str) -> None:
+    """Create a staff account."""
+    try:
+        staff.create_user(db.session(), login, password, role, department)
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {role} account {login!r}")
+
+
+@click.command("worker")
+@click.option("--concurrency", default=1, show_default=True, help="jobs run at once")
+@with_appcontext
+def worker(concurrency: int) -> None:
+    """Run background jobs until stopped (SIGINT or SIGTERM ends it gracefully)."""
+    current_app.extensions["tsuho.jobs"].run_worker(concurrency=concurrency)
+
+
+def register(app: Flask) -> None:
+    """Add the commands to ``flask``."""
+    app.cli.add_command(areas)
+    app.cli.add_command(users)
+    app.cli.add_command(worker)

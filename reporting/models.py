@@ -1,0 +1,228 @@
+"""The domain's tables: residents, conversations, reports, photos, audit, staff, LINE events."""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from geoalchemy2 import WKBElement
+from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import SmallInteger
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import func
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from gis.schema import SRID
+from gis.schema import Area
+from gis.schema import Base
+
+__all__ = [
+    "Area",
+    "Base",
+    "Conversation",
+    "LineEvent",
+    "Photo",
+    "Report",
+    "ReportEvent",
+    "Resident",
+    "StaffUser",
+    "REPORT_STATUSES",
+    "STAFF_ROLES",
+]
+
+# new → acknowledged → in_progress → resolved; or rejected, duplicate, referred.
+REPORT_STATUSES = (
+    "new",
+    "acknowledged",
+    "in_progress",
+    "resolved",
+    "rejected",
+    "duplicate",
+    "referred",
+)
+STAFF_ROLES = ("viewer", "staff", "admin")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def _updated() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+
+
+class Resident(Base):
+    """A LINE user who talks to the city's account; the LINE ID never leaves the staff side."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(8), default="ja", server_default="ja")
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    blocked_reason: Mapped[str | None] = mapped_column(String(200))
+    followed: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Conversation(Base):
+    """Where a resident is in the reporting dialogue, and the report drafted so far."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), unique=True
+    )
+    step: Mapped[str] = mapped_column(String(32), default="idle", server_default="idle")
+    draft: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Report(Base):
+    """One damage report: what, where, its state in triage, and who sent it."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(_in("status", REPORT_STATUSES), name="status"),
+        CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
+        CheckConstraint(
+            "(status = 'duplicate') = (duplicate_of_id IS NOT NULL)", name="duplicate_of"
+        ),
+        Index("ix_reports_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_number: Mapped[str] = mapped_column(String(20), unique=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    subcategory: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    location: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=SRID, spatial_index=True, nullable=False)
+    )
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="line", server_default="line")
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    hidden_reason: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    updated_at: Mapped[datetime] = _updated()
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Photo(Base):
+    """A cleaned photo, attached to a report or, while the resident is still reporting, a draft."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        CheckConstraint(
+            "report_id IS NOT NULL OR conversation_id IS NOT NULL", name="attached"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumbnail_key: Mapped[str] = mapped_column(String(200))
+    line_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class ReportEvent(Base):
+    """The audit trail: who did what to a report, and when."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+
+
+class StaffUser(Base):
+    """A city employee who logs in to the dashboard."""
+
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="viewer", server_default="viewer")
+    department: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _created()
+
+
+class LineEvent(Base):
+    """A webhook event from LINE, recorded once before it is handled."""
+
+    __tablename__ = "line_events"
+    __table_args__ = (
+        Index(
+            "ix_line_events_unprocessed",
+            "received_at",
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    line_user_id: Mapped[str | None] = mapped_column(String(64))
+    event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    redelivery: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = _created()
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,83 @@
+"""Read the configuration contract from the environment."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the service; the message says what to set."""
+
+
+def database_url(raw: str) -> str:
+    """Return a SQLAlchemy URL that uses psycopg 3 for a plain ``postgresql://`` URL."""
+    for prefix in ("postgresql://", "postgres://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """Return the libpq form of a SQLAlchemy URL, for psycopg and procrastinate."""
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def local_secret_key(var_dir: Path) -> str:
+    """Return the session key kept under ``var/``, creating it on first use."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting together agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def resolve_database_url(env: Mapping[str, str], project_root: Path) -> str | None:
+    """Return DATABASE_URL, or the project's local cluster when one has been started."""
+    if env.get("DATABASE_URL"):
+        return database_url(env["DATABASE_URL"])
+    port_file = project_root / "var" / "pg" / "tsuho.port"
+    if port_file.exists():
+        port = port_file.read_text().strip()
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/tsuho"
+    return None
+
+
+def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, Any]:
+    """Build the Flask config from environment variables (see the README's table)."""
+    var_dir = Path(env.get("TSUHO_VAR_DIR", project_root / "var"))
+    production = env.get("TSUHO_ENV", "development") == "production"
+    config: dict[str, Any] = {
+        "TSUHO_ENV": "production" if production else "development",
+        "TSUHO_CITY": env.get("TSUHO_CITY", "okayama"),
+        "PHOTO_DIR": env.get("PHOTO_DIR", str(var_dir / "photos")),
+        "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET"),
+        "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN"),
+        "LINE_API_HOST": env.get("LINE_API_HOST"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    url = resolve_database_url(env, project_root)
+    if url:
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    if "SECRET_KEY" in env:
+        config["SECRET_KEY"] = env["SECRET_KEY"]
+    elif not production:
+        config["SECRET_KEY"] = local_secret_key(var_dir)
+    return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Fail fast on settings the service cannot start without."""
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        raise ConfigError("DATABASE_URL is not set (make run starts a local PostGIS and sets it)")
+    if config.get("TSUHO_ENV") == "production" and not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY must be set in production")
