@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 # DATABASE_URL when given, else the project's own cluster under var/pg (started on demand).
-DB_ENV = export DATABASE_URL="$${DATABASE_URL:-$$(scripts/localdb.sh start)}"
+DB_ENV = DATABASE_URL="$${DATABASE_URL:-$$(scripts/localdb.sh start)}"; export DATABASE_URL
+TEST_DB_ENV = TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/localdb.sh start)}"; \
+	export TEST_DATABASE_URL
 
 .PHONY: run test test-fast lint bench setup db stop-db clean
 
@@ -34,13 +36,11 @@ run: setup
 ## test: set up PostGIS, then every test against throwaway databases
 test: $(STAMP)
 	scripts/localdb.sh install
-	[ -n "$${TEST_DATABASE_URL:-}" ] || export TEST_DATABASE_URL="$$(scripts/localdb.sh start)"; \
-	$(BIN)/pytest
+	$(TEST_DB_ENV); $(BIN)/pytest
 
 ## test-fast: the tests not marked slow, for use while working
 test-fast: $(STAMP)
-	[ -n "$${TEST_DATABASE_URL:-}" ] || export TEST_DATABASE_URL="$$(scripts/localdb.sh start)"; \
-	$(BIN)/pytest -m "not slow"
+	$(TEST_DB_ENV); $(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

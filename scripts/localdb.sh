@@ -39,7 +39,8 @@ has_postgis() {
 
 as_owner() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u "$owner" -- "$@"
+        # From /, since the owner may not be allowed into the current directory.
+        (cd / && runuser -u "$owner" -- "$@")
     else
         "$@"
     fi
@@ -108,8 +109,11 @@ start() {
     local bindir
     bindir=$(pg_bindir)
     [ -f "$link/PG_VERSION" ] || init_cluster "$bindir"
-    if ! as_owner "$bindir/pg_ctl" -D "$link" status >/dev/null 2>&1; then
-        as_owner "$bindir/pg_ctl" -D "$link" -l "$link/server.log" -w -t 60 start >/dev/null
+    # The real path: the owner may not be allowed to follow var/pg through the checkout.
+    local data
+    data=$(readlink -f "$link")
+    if ! as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        as_owner "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
     fi
     local port
     port=$(cat "$link/tsuho.port")
@@ -122,7 +126,7 @@ start() {
 
 stop() {
     [ -f "$link/PG_VERSION" ] || return 0
-    as_owner "$(pg_bindir)/pg_ctl" -D "$link" -m fast stop >/dev/null || true
+    as_owner "$(pg_bindir)/pg_ctl" -D "$(readlink -f "$link")" -m fast stop >/dev/null || true
 }
 
 url() {
