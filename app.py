@@ -8,6 +8,7 @@ from flask import Flask
 
 from reporting import commands
 from reporting import jobs
+from reporting import line_webhook
 from reporting import ops
 from reporting import settings
 from reporting.city_profile import load_profile
@@ -30,5 +31,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["tsuho.jobs"] = jobs.create_queue(app.config["SQLALCHEMY_DATABASE_URI"])
     app.register_blueprint(ops.bp)
+    app.register_blueprint(line_webhook.bp)
     commands.register(app)
     return app

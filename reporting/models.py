@@ -12,6 +12,7 @@ from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
+from sqlalchemy import Sequence
 from sqlalchemy import SmallInteger
 from sqlalchemy import String
 from sqlalchemy import Text
@@ -76,6 +77,10 @@ class Resident(Base):
     language: Mapped[str] = mapped_column(String(8), default="ja", server_default="ja")
     blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     blocked_reason: Mapped[str | None] = mapped_column(String(200))
+    # A blocked resident is told once; later messages get no answer.
+    blocked_notified: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
     followed: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
@@ -93,6 +98,10 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(32), default="idle", server_default="idle")
     draft: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     updated_at: Mapped[datetime] = _updated()
+
+
+# Receipt numbers come from this sequence: short, never reused, safe under concurrency.
+RECEIPT_SEQUENCE = Sequence("report_receipt_seq", metadata=Base.metadata)
 
 
 class Report(Base):
