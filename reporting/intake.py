@@ -70,8 +70,8 @@ def _storable(value: Any) -> Any:
 
 
 def _received(event: dict[str, Any]) -> ReceivedEvent:
-    source = event.get("source") if isinstance(event.get("source"), dict) else {}
-    user_id = source.get("userId")
+    source = event.get("source")
+    user_id = source.get("userId") if isinstance(source, dict) else None
     stamp = event.get("timestamp")
     delivery = event.get("deliveryContext")
     event_id = event.get("webhookEventId")
