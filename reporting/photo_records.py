@@ -1,0 +1,63 @@
+"""Keeping a cleaned photo: its bytes in the photo store, its row beside the report or draft."""
+
+from sqlalchemy.orm import Session
+
+from reporting.models import Photo
+from reporting.photo_store import PhotoStore
+from reporting.photos import CleanedPhoto
+from reporting.photos import PhotoLimits
+from reporting.photos import clean_photo
+
+
+def store_photo(
+    session: Session,
+    store: PhotoStore,
+    data: bytes,
+    *,
+    report_id: int | None = None,
+    conversation_id: int | None = None,
+    line_message_id: str | None = None,
+    limits: PhotoLimits = PhotoLimits(),
+) -> Photo:
+    """Clean, store and record a photo; when cleaning refuses it, nothing at all is written.
+
+    The PhotoRejected error propagates, carrying the message for the resident.
+    """
+    cleaned = clean_photo(data, limits)
+    return save_photo(
+        session,
+        store,
+        cleaned,
+        report_id=report_id,
+        conversation_id=conversation_id,
+        line_message_id=line_message_id,
+    )
+
+
+def save_photo(
+    session: Session,
+    store: PhotoStore,
+    cleaned: CleanedPhoto,
+    *,
+    report_id: int | None = None,
+    conversation_id: int | None = None,
+    line_message_id: str | None = None,
+    position: int = 0,
+) -> Photo:
+    """Store an already cleaned photo and add its row; the caller commits."""
+    if report_id is None and conversation_id is None:
+        raise ValueError("a photo belongs to a report or to a draft")
+    photo = Photo(
+        report_id=report_id,
+        conversation_id=conversation_id,
+        position=position,
+        content_hash=cleaned.content_hash,
+        size_bytes=len(cleaned.jpeg),
+        width=cleaned.width,
+        height=cleaned.height,
+        storage_key=store.put(cleaned.jpeg),
+        thumbnail_key=store.put(cleaned.thumbnail),
+        line_message_id=line_message_id,
+    )
+    session.add(photo)
+    return photo
