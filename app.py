@@ -13,6 +13,8 @@ from reporting import ops
 from reporting import settings
 from reporting.city_profile import load_profile
 from reporting.db import db
+from reporting.line_api import LineClient
+from reporting.photo_store import FilesystemPhotoStore
 
 ROOT = Path(__file__).resolve().parent
 
@@ -30,6 +32,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     app.extensions["tsuho.jobs"] = jobs.create_queue(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.extensions["tsuho.defer"] = jobs.create_deferrer(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.extensions["tsuho.photos"] = FilesystemPhotoStore(Path(app.config["PHOTO_DIR"]))
+    app.extensions["tsuho.line"] = LineClient(
+        app.config.get("LINE_CHANNEL_ACCESS_TOKEN") or "", app.config.get("LINE_API_HOST")
+    )
     app.register_blueprint(ops.bp)
     app.register_blueprint(line_webhook.bp)
     commands.register(app)

@@ -13,6 +13,8 @@ from gis import wards
 from gis.boundaries import BoundaryError
 from gis.boundaries import bundled_file
 from gis.boundaries import read_files
+from reporting import jobs
+from reporting import line_cli
 from reporting import staff
 from reporting.city_profile import CityProfile
 from reporting.db import db
@@ -104,10 +106,22 @@ def create_user(login: str, role: str, department: str | None, password: str) ->
 
 @click.command("worker")
 @click.option("--concurrency", default=1, show_default=True, help="jobs run at once")
+@click.option(
+    "--stalled-after",
+    default=jobs.STALLED_AFTER,
+    show_default=True,
+    help="seconds without a heartbeat before a worker's jobs are run again",
+)
 @with_appcontext
-def worker(concurrency: int) -> None:
+def worker(concurrency: int, stalled_after: float) -> None:
     """Run background jobs until stopped (SIGINT or SIGTERM ends it gracefully)."""
-    current_app.extensions["tsuho.jobs"].run_worker(concurrency=concurrency)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.extensions["tsuho.jobs"].run_worker(
+        concurrency=concurrency,
+        update_heartbeat_interval=stalled_after / 3,
+        stalled_worker_timeout=stalled_after,
+        additional_context={"flask_app": app, "stalled_after": stalled_after},
+    )
 
 
 def register(app: Flask) -> None:
@@ -115,3 +129,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(areas)
     app.cli.add_command(users)
     app.cli.add_command(worker)
+    app.cli.add_command(line_cli.line)

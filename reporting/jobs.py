@@ -1,18 +1,49 @@
 """The job queue: procrastinate on the application's own PostgreSQL database."""
 
 import procrastinate
+from procrastinate import JobContext
 
+from reporting import line_jobs
 from reporting.settings import libpq_url
 
-# Tasks register on this blueprint when their modules are imported; the queue built for an
-# application adds them, so importing a task module opens no connection.
-tasks = procrastinate.Blueprint()
+# A worker that sent no heartbeat for this long is taken for dead, and its jobs run again.
+STALLED_AFTER = 30.0
 
 
 def create_queue(sqlalchemy_url: str) -> procrastinate.App:
-    """Return a job queue on the database; it connects only when opened."""
+    """Return a job queue on the database with every task registered; it connects when opened.
+
+    Each application gets its own queue object, so tests can run several side by side.
+    """
     queue = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(sqlalchemy_url))
     )
-    queue.add_tasks_from(tasks, namespace="tsuho")
+    line_jobs.register(queue)
+    _register_maintenance(queue)
+    return queue
+
+
+def _register_maintenance(queue: procrastinate.App) -> None:
+    # Every 5 seconds (cron's sixth field); the queueing lock keeps one tick waiting at most.
+    @queue.periodic(cron="*/5 * * * * *")
+    @queue.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
+    async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
+        """Run again the jobs of a worker that died mid-job (killed, or its machine lost)."""
+        stalled_after = context.additional_context.get("stalled_after", STALLED_AFTER)
+        manager = queue.job_manager
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
+            await manager.retry_job(job)
+
+
+def create_deferrer(sqlalchemy_url: str) -> procrastinate.App:
+    """Return a queue for deferring jobs inside the caller's own transaction.
+
+    Its connector is synchronous and never opened: every defer passes the connection of the
+    SQLAlchemy session, so the job and the rows it is about commit together. (The worker's
+    queue cannot do this once opened: its connector is asynchronous.)
+    """
+    queue = procrastinate.App(
+        connector=procrastinate.SyncPsycopgConnector(conninfo=libpq_url(sqlalchemy_url))
+    )
+    line_jobs.register(queue)
     return queue

@@ -36,7 +36,7 @@ def webhook() -> ResponseReturnValue:
     except intake.MalformedBody as exc:
         return _problem(400, str(exc))
     try:
-        new = intake.record(db.session(), current_app.extensions["tsuho.jobs"], events)
+        new = intake.record(db.session(), current_app.extensions["tsuho.defer"], events)
         db.session.commit()
     except (SQLAlchemyError, procrastinate.exceptions.ConnectorException):
         db.session.rollback()

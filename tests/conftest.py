@@ -98,7 +98,7 @@ def fresh_db_url(databases: Databases, migrated_template: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def areas_db_url(databases: Databases, migrated_template: str) -> str:
+def areas_template(databases: Databases, migrated_template: str) -> str:
     """A migrated database holding every bundled area, Okayama's service area marked."""
     name = databases.create(template=migrated_template)
     url = databases.url(name)
@@ -108,7 +108,24 @@ def areas_db_url(databases: Databases, migrated_template: str) -> str:
         save_areas(session, records, load_profile("okayama").service_area)
         session.commit()
     engine.dispose()
-    return url
+    return name
+
+
+@pytest.fixture(scope="session")
+def areas_db_url(databases: Databases, areas_template: str) -> str:
+    """A copy of the areas database shared by tests that only read it.
+
+    A copy, because PostgreSQL copies a template only while nobody is connected to it.
+    """
+    return databases.url(databases.create(template=areas_template))
+
+
+@pytest.fixture
+def fresh_areas_db_url(databases: Databases, areas_template: str) -> Iterator[str]:
+    """A copy of the areas database for this test alone."""
+    name = databases.create(template=areas_template)
+    yield databases.url(name)
+    databases.drop(name)
 
 
 AppFactory = Callable[..., Flask]

@@ -1,0 +1,88 @@
+"""Telling a resident that their report moved on: one push per status change, by template."""
+
+import uuid
+
+import procrastinate
+from sqlalchemy.orm import Session
+
+from reporting import conversation as talk
+from reporting.city_profile import CityProfile
+from reporting.line_handler import queue_messages
+from reporting.models import Report
+from reporting.models import Resident
+
+# Per status, what the resident is told (ja, en); "new" is the receipt itself, not a change.
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "acknowledged": (
+        "受付番号 {receipt} の通報を担当部署が確認しました。",
+        "Report {receipt} has been checked by the department in charge.",
+    ),
+    "in_progress": (
+        "受付番号 {receipt} の通報について、対応を始めました。",
+        "Work on report {receipt} has started.",
+    ),
+    "resolved": (
+        "受付番号 {receipt} の通報の対応が完了しました。ご協力ありがとうございました。",
+        "Report {receipt} has been dealt with. Thank you for your help.",
+    ),
+    "rejected": (
+        "受付番号 {receipt} の通報は、市では対応できない内容でした。ご理解をお願いします。",
+        "Report {receipt} concerns something the city cannot act on. Thank you for understanding.",
+    ),
+    "duplicate": (
+        "受付番号 {receipt} の通報は、同じ場所の通報（受付番号 {duplicate_of}）と"
+        "あわせて対応します。",
+        "Report {receipt} will be handled together with report {duplicate_of} about the same "
+        "place.",
+    ),
+    "referred": (
+        "受付番号 {receipt} の場所は市の管理ではないため、管理者（国・県など）に引き継ぎました。",
+        "The place in report {receipt} is not managed by the city; it has been passed to its "
+        "manager (the national or prefectural road authority).",
+    ),
+}
+# Retry keys for notices derive from the report and its audit event: a retry never repeats.
+NOTICE_NAMESPACE = uuid.UUID("0f4b3f7e-2d0e-4c35-8f6b-3f8e4b1f2a67")
+
+
+def status_notice(
+    report: Report, status: str, language: str, duplicate_of: str | None = None
+) -> talk.Reply | None:
+    """Return the notice for a new status, or None when the status has none."""
+    template = TEMPLATES.get(status)
+    if template is None:
+        return None
+    text = template[1] if language == "en" else template[0]
+    return talk.Reply(text.format(receipt=report.receipt_number, duplicate_of=duplicate_of))
+
+
+def notify_status_change(
+    session: Session,
+    queue: procrastinate.App,
+    city: CityProfile,
+    report: Report,
+    *,
+    audit_event_id: int,
+    duplicate_of: str | None = None,
+) -> bool:
+    """Queue the push for the report's new status in the caller's transaction.
+
+    Nothing is sent when the city turns notices off, when the report did not come from
+    LINE, or when its resident unfollowed or is blocked. Returns whether a push was queued.
+    """
+    if not city.notify_status_changes or report.resident_id is None:
+        return False
+    resident = session.get(Resident, report.resident_id)
+    if resident is None or not resident.followed or resident.blocked:
+        return False
+    notice = status_notice(report, report.status, resident.language, duplicate_of)
+    if notice is None:
+        return False
+    queue_messages(
+        session,
+        queue,
+        line_user_id=resident.line_user_id,
+        messages=[notice],
+        retry_key=uuid.uuid5(NOTICE_NAMESPACE, f"{report.id}:{audit_event_id}"),
+    )
+    return True
