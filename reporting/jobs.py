@@ -24,8 +24,9 @@ def create_queue(sqlalchemy_url: str) -> procrastinate.App:
 
 
 def _register_maintenance(queue: procrastinate.App) -> None:
-    # Every 5 seconds (cron's sixth field); the queueing lock keeps one tick waiting at most.
-    @queue.periodic(cron="*/5 * * * * *")
+    # Every 5 seconds: croniter reads seconds from the sixth field, after the weekday.
+    # The queueing lock keeps at most one tick waiting.
+    @queue.periodic(cron="* * * * * */5")
     @queue.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
     async def retry_stalled_jobs(context: JobContext, timestamp: int) -> None:
         """Run again the jobs of a worker that died mid-job (killed, or its machine lost)."""
