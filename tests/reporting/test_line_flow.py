@@ -167,3 +167,68 @@ def test_push_is_used_only_when_the_reply_token_has_expired(
     drain(app)
     assert resident.received()[-1].channel == "push"
     assert platform.pushes == 1
+
+
+def test_an_english_profile_gets_english(
+    app: Flask, resident: Resident, platform: FakeLinePlatform
+) -> None:
+    platform.set_profile(USER, "Alex", language="en")
+    resident.deliver(resident.events.follow(USER))
+    drain(app)
+    assert "terms of use" in resident.last_text()
+    assert query(app, "SELECT language FROM residents") == [("en",)]
+
+
+def test_an_unsent_draft_photo_is_removed(app: Flask, resident: Resident) -> None:
+    agree_and_start(app, resident)
+    resident.taps("cat=road")
+    resident.taps("sub=drain")
+    image = resident.events.image(USER, photo(5))
+    resident.deliver(image)
+    drain(app)
+    assert query(app, "SELECT count(*) FROM photos") == [(1,)]
+    resident.deliver(resident.events.unsend(USER, image["message"]["id"]))
+    drain(app)
+    assert query(app, "SELECT count(*) FROM photos") == [(0,)]
+
+
+def test_a_blocked_resident_is_told_once_and_nothing_is_kept(
+    app: Flask, resident: Resident
+) -> None:
+    agree_and_start(app, resident)
+    query_count = len(resident.received())
+    with psycopg.connect(libpq_url(app.config["SQLALCHEMY_DATABASE_URI"])) as conn:
+        conn.execute("UPDATE residents SET blocked = true")
+    resident.taps("cat=road")
+    resident.deliver(resident.events.image(USER, photo(6)))
+    resident.says("通報")
+    drain(app)
+    notices = resident.texts()[query_count:]
+    assert len(notices) == 1
+    assert "停止" in notices[0]
+    assert query(app, "SELECT count(*) FROM photos") == [(0,)]
+
+
+def test_a_failing_line_platform_is_retried_later_and_the_error_is_visible(
+    app: Flask, resident: Resident, platform: FakeLinePlatform
+) -> None:
+    agree_and_start(app, resident)
+    resident.taps("cat=road")
+    resident.taps("sub=pothole")
+    drain(app)
+    platform.fail_next(1, status=503, endpoint="content")
+    resident.deliver(resident.events.image(USER, photo(7)))
+    drain(app)
+    ((error, processed),) = query(
+        app,
+        "SELECT error, processed_at FROM line_events"
+        " WHERE payload->'message'->>'type' = 'image'",
+    )
+    assert "LineUnavailable" in error
+    assert processed is None
+    ((status, attempts, later),) = query(
+        app,
+        "SELECT status, attempts, scheduled_at > now() FROM procrastinate_jobs"
+        " WHERE task_name = 'handle_line_event' ORDER BY id DESC LIMIT 1",
+    )
+    assert (status, attempts, later) == ("todo", 1, True)
