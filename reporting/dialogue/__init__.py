@@ -1,0 +1,18 @@
+"""The resident's reporting dialogue, one module per part; ``reporting.conversation`` is its face.
+
+Import the dialogue from ``reporting.conversation`` (its contract is documented there); these
+modules are its parts, each importing only those listed before it:
+
+    values    events, facts, state, settings, replies, actions and the outcome (LINE's limits)
+    context   Ctx: one event with everything ``handle`` was given
+    reading   postback data, typed commands, and free text kept as data
+    draft     which steps hold a draft, what it holds, what it still lacks
+    prompts   what each step asks for, and its buttons
+    moves     entering a step with its prompt, going on, asking again
+    consent   the terms, agreement to them, and a (re)follow
+    commands  report, cancel, status, help, emergency and the language switch
+    place     a sent location: kept, refused, or confirmed near the border
+    photos    photos and image sets: kept, refused, over the limit, unsent, stray
+    steps     how each step takes its answers (the step table)
+    dispatch  ``handle``: blocked residents, expiry, and routing one event
+"""

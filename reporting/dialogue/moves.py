@@ -1,0 +1,71 @@
+"""Moving the dialogue: to a step with its prompt, on to what is missing, or asking again."""
+
+from dataclasses import replace
+from typing import Any
+
+from reporting.dialogue.context import Ctx
+from reporting.dialogue.context import Draft
+from reporting.dialogue.draft import RANK
+from reporting.dialogue.draft import first_missing
+from reporting.dialogue.prompts import PROMPTS
+from reporting.dialogue.reading import excerpt
+from reporting.dialogue.values import MAX_TEXT
+from reporting.dialogue.values import Action
+from reporting.dialogue.values import Outcome
+from reporting.dialogue.values import QuickReply
+from reporting.dialogue.values import Reply
+from reporting.dialogue.values import State
+
+
+def state_at(ctx: Ctx, step: str, draft: Draft, **changes: Any) -> State:
+    return replace(ctx.state, step=step, draft=draft, updated_at=ctx.now, **changes)
+
+
+def text_reply(text: str, quick_replies: tuple[QuickReply, ...] = ()) -> Reply:
+    return Reply(excerpt(text, MAX_TEXT), quick_replies)
+
+
+def prepend(
+    outcome: Outcome, replies: tuple[Reply, ...], actions: tuple[Action, ...] = ()
+) -> Outcome:
+    """Put replies and actions ahead of an outcome's own."""
+    return replace(outcome, replies=replies + outcome.replies, actions=actions + outcome.actions)
+
+
+def enter(
+    ctx: Ctx,
+    step: str,
+    draft: Draft,
+    *,
+    lead: tuple[str, ...] = (),
+    before: tuple[Reply, ...] = (),
+    actions: tuple[Action, ...] = (),
+    **changes: Any,
+) -> Outcome:
+    """Go to a step (or the earliest one whose data is missing) and prompt for it."""
+    if step in RANK:
+        missing = first_missing(ctx.city, draft)
+        if RANK[step] > RANK[missing]:
+            step = missing
+    state = state_at(ctx, step, draft, **changes)
+    ctx = replace(ctx, state=state)
+    text, quick = PROMPTS[step](ctx, draft)
+    prompt = text_reply("\n\n".join((*lead, text)), quick)
+    return Outcome(state, before + (prompt,), actions)
+
+
+def advance(ctx: Ctx, draft: Draft, **kwargs: Any) -> Outcome:
+    """Go on to the first part of the report still missing."""
+    return enter(ctx, first_missing(ctx.city, draft), draft, **kwargs)
+
+
+def reprompt(ctx: Ctx) -> Outcome:
+    """Anything unexpected is not an error: ask again for what the step needs."""
+    return enter(ctx, ctx.state.step, ctx.draft)
+
+
+def stay(
+    ctx: Ctx, draft: Draft, replies: tuple[Reply, ...], actions: tuple[Action, ...]
+) -> Outcome:
+    """Stay in the step without prompting (an image set is still arriving)."""
+    return Outcome(state_at(ctx, ctx.state.step, draft), replies, actions)

@@ -1,0 +1,67 @@
+"""Reading what the resident sent: postback data, typed commands, and free text kept as data.
+
+Pure text functions: what a step makes of the words is the step's own business.
+"""
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+
+from reporting import conversation_text as catalogue
+from reporting.dialogue.values import MAX_DATA
+
+_CONTROL = frozenset({"Cc", "Cs"})
+COMMAND_LENGTH = 40  # longer text is never a command, so it is not normalised
+
+
+@dataclass(frozen=True)
+class Intent:
+    key: str
+    value: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def norm(text: str) -> str:
+    """Fold width, case and spacing so 「ＲＥＰＯＲＴ 」 matches report."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(folded.split())
+
+
+WORDS = {key: frozenset(norm(w) for w in words) for key, words in catalogue.WORDS.items()}
+GLOBAL_WORDS = (
+    ("report", Intent("action", "report")),
+    ("cancel", Intent("action", "cancel")),
+    ("status", Intent("action", "status")),
+    ("help", Intent("action", "help")),
+    ("emergency", Intent("action", "emergency")),
+    ("lang_en", Intent("lang", "en")),
+    ("lang_ja", Intent("lang", "ja")),
+)
+
+
+def parse_postback(data: str) -> Intent | None:
+    """Read ``key=value&key=value``; anything else is no intent, never an error."""
+    if not isinstance(data, str) or not 0 < len(data) <= MAX_DATA:
+        return None
+    pairs = [part.partition("=") for part in data.split("&")]
+    if any(not key or not sep for key, sep, _ in pairs):
+        return None
+    (key, _, value), rest = pairs[0], pairs[1:]
+    return Intent(key, value, {k: v for k, _, v in rest})
+
+
+def word(typed: str, table: Mapping[str, Intent]) -> Intent | None:
+    """Return the intent of the first word list (by catalogue key) holding the typed text."""
+    return next((i for key, i in table.items() if typed in WORDS[key]), None)
+
+
+def clean(text: str) -> str:
+    """Keep a resident's text as data: drop control characters and stray surrogates only."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = (c for c in text if c in "\n\t" or unicodedata.category(c) not in _CONTROL)
+    return "".join(kept).strip()
+
+
+def excerpt(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
