@@ -33,6 +33,31 @@ run: setup
 	$(DB_ENV); exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 \
 		--access-logfile - 'app:create_app()'
 
+# The demo serves on its own port, beside any `make run`; its LINE Platform is the simulator's fake.
+DEMO_PORT ?= 5055
+DEMO_LINE_PORT ?= 8787
+DEMO_SCRIPTS := $(sort $(wildcard demo/*.txt))
+
+.PHONY: demo
+## demo: set up, serve on 127.0.0.1:$(DEMO_PORT) with a worker, and play demo/*.txt as residents
+demo: setup
+	$(DB_ENV); mkdir -p var; \
+	export LINE_CHANNEL_SECRET=tsuho-demo-secret LINE_CHANNEL_ACCESS_TOKEN=tsuho-demo-token \
+		LINE_API_HOST=http://127.0.0.1:$(DEMO_LINE_PORT); \
+	pids=; \
+	stop() { status=$$?; kill $$pids 2>/dev/null || true; wait $$pids 2>/dev/null || true; \
+		[ $$status -eq 0 ] || echo "demo failed: see var/demo-server.log, var/demo-worker.log" >&2; }; \
+	trap stop EXIT; \
+	$(BIN)/gunicorn --bind 127.0.0.1:$(DEMO_PORT) --workers 2 'app:create_app()' \
+		>var/demo-server.log 2>&1 & pids="$$!"; \
+	$(FLASK) worker >var/demo-worker.log 2>&1 & pids="$$pids $$!"; \
+	$(FLASK) line simulate --server http://127.0.0.1:$(DEMO_PORT)/line/webhook \
+		--fake-port $(DEMO_LINE_PORT) --wait-server 60 $(addprefix --script ,$(DEMO_SCRIPTS)); \
+	echo; \
+	echo "The demo reports are filed; their receipt numbers are above. To look at them:"; \
+	echo "  psql \"$$DATABASE_URL\" -c 'SELECT receipt_number, category, subcategory, area_code, note FROM reports ORDER BY id'"; \
+	echo "  photos: $${PHOTO_DIR:-var/photos}    logs: var/demo-server.log, var/demo-worker.log"
+
 ## test: set up PostGIS, then every test against throwaway databases
 test: $(STAMP)
 	scripts/localdb.sh install
