@@ -56,6 +56,22 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "通報する内容を選んでください。",
         "What would you like to report? Please choose.",
     ),
+    "not_understood": (
+        "すみません、わかりませんでした。",
+        "Sorry, we did not understand that.",
+    ),
+    "photo_too_early": (
+        "まず種類を選んでください。写真はその後で送れます。",
+        "Please choose the kind of damage first; you can send photos after that.",
+    ),
+    "location_too_early": (
+        "まず種類を選んでください。場所はその後で伺います。",
+        "Please choose the kind of damage first; we will ask for the place after that.",
+    ),
+    "photo_late": (
+        "写真の受付は済んでいるため、この写真は追加していません。",
+        "Your photos are already in, so this one was not added.",
+    ),
     "emergency": (
         "事故につながるような緊急の危険は、{city}（{phone}）へお電話ください。"
         "人の命に関わる場合は、すぐに110番（警察）または119番（消防・救急）へ通報してください。",
@@ -64,7 +80,7 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "subcategory": (
         "{category}のどのような損傷ですか？",
-        "What kind of {category} damage is it?",
+        "{category}: what kind of damage is it?",
     ),
     "photos_first": (
         "損傷の写真を1〜{max}枚送ってください。まとめて選んで送ることもできます。",
@@ -73,6 +89,14 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
     "photos_more": (
         "あと{left}枚送れます。送り終えたら「次へ」を押してください。",
         "You can send {left} more. When you are done, tap \u201cNext\u201d.",
+    ),
+    "photos_needed": (
+        "次へ進むには、写真が1枚以上必要です。",
+        "At least one photo is needed before going on.",
+    ),
+    "location_before_photos": (
+        "先に写真を送ってください。場所はその後で伺います。",
+        "Please send a photo first; we will ask for the place after that.",
     ),
     "photo_ack": (
         "写真を受け付けました ({count}/{max})",
@@ -104,15 +128,19 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "Please send the location of the damage. Tap \u201cSend location\u201d to pick the place "
         "on a map (typed addresses cannot be used).",
     ),
+    "typed_location": (
+        "すみません、文字では場所を受け付けられません。",
+        "Sorry, a place cannot be taken from typed text.",
+    ),
     "location_ok": (
         "{area}で受け付けます。",
         "Location: {area}.",
     ),
     "location_outside": (
-        "この地点は{place}です。{city}の道路・公園のみ受け付けています。"
+        "この地点は{place}で、{city}の外です。{city}の道路・公園のみ受け付けています。"
         "{place}の道路・公園については、{place}へお問い合わせください。",
-        "This point is in {place}. We can only accept reports about roads and parks in {city}; "
-        "for {place}, please contact {place} directly.",
+        "This point is in {place}, outside {city}. We can only accept reports about roads and "
+        "parks in {city}; for {place}, please contact {place} directly.",
     ),
     "location_outside_near": (
         "{city}との境界のすぐ外側です。{city}側の場所であれば、少し位置をずらして送ってください。",
@@ -120,8 +148,8 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "please move the pin slightly and send it again.",
     ),
     "location_unknown": (
-        "この地点は{city}内として確認できませんでした。",
-        "We could not place this point in {city}.",
+        "この地点は{city}内として確認できませんでした（{city}の外や海上の地点など）。",
+        "We could not place this point in {city} (it may be outside {city} or at sea).",
     ),
     "border": (
         "市の境界付近です（{area}）。この位置でよろしいですか？",
@@ -146,6 +174,10 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "Kind: {category} / {subcategory}\nPhotos: {photos}\nPlace: {place}\nNote: {note}",
     ),
     "none": ("なし", "none"),
+    "restarted": (
+        "これまでの入力内容と写真を削除しました。最初から入力してください。",
+        "Your report so far and its photos have been deleted. Let's start again.",
+    ),
     "cancelled": (
         "通報を中止しました。入力内容と写真は削除しました。",
         "Your report was cancelled; what you sent for it has been deleted.",
@@ -169,6 +201,10 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
     "status_header": (
         "最近の通報（新しい順）",
         "Your recent reports (newest first)",
+    ),
+    "status_kind": (
+        "{category}（{subcategory}）",
+        "{category} ({subcategory})",
     ),
     "status_line": (
         "・{receipt} {category}：{status}（{date}）",
@@ -216,6 +252,7 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "agree": ("同意する", "Agree"),
     "disagree": ("同意しない", "Disagree"),
     "report": ("通報する", "Report"),
+    "report_another": ("続けて通報", "Report another"),
     "status": ("状況を確認", "Check status"),
     "help": ("ヘルプ", "Help"),
     "other_language": ("English", "日本語"),

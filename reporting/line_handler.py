@@ -239,6 +239,7 @@ def _recent(
     summaries = []
     for report in reports.recent_for_resident(session, resident_id):
         category = city.category(report.category)
+        sub = category.subcategory(report.subcategory or "") if category else None
         summaries.append(
             talk.ReportSummary(
                 receipt_number=report.receipt_number,
@@ -246,6 +247,8 @@ def _recent(
                 category_en=category.en if category else report.category,
                 status=report.status,
                 created_at=report.created_at,
+                subcategory_ja=sub.ja if sub else None,
+                subcategory_en=sub.en if sub else None,
             )
         )
     return tuple(summaries)

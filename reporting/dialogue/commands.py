@@ -8,6 +8,7 @@ from datetime import timezone
 
 from reporting import conversation_text as catalogue
 from reporting.dialogue.consent import ask_consent
+from reporting.dialogue.consent import show_terms
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.draft import DRAFT_STEPS
 from reporting.dialogue.draft import draft_photos
@@ -56,11 +57,15 @@ def _status(ctx: Ctx) -> Outcome:
         created = report.created_at
         if created.tzinfo is not None:
             created = created.astimezone(JST)
+        kind = catalogue.pick((report.category_ja, report.category_en), ctx.lang)
+        sub = catalogue.pick((report.subcategory_ja or "", report.subcategory_en or ""), ctx.lang)
+        if sub:
+            kind = ctx.say("status_kind", category=kind, subcategory=sub)
         lines.append(
             ctx.say(
                 "status_line",
                 receipt=report.receipt_number,
-                category=catalogue.pick((report.category_ja, report.category_en), ctx.lang),
+                category=kind,
                 status=catalogue.status_word(report.status, ctx.lang),
                 date=created.strftime("%Y-%m-%d" if ctx.lang == catalogue.EN else "%Y/%m/%d"),
             )
@@ -86,12 +91,14 @@ def _emergency(ctx: Ctx) -> Outcome:
 
 def switch_language(ctx: Ctx, value: str) -> Outcome:
     if value not in (catalogue.JA, catalogue.EN):
-        return reprompt(ctx) if ctx.state.consent_version else ask_consent(ctx, False)
+        return reprompt(ctx) if ctx.state.consent_version else show_terms(ctx, False)
     ctx = replace(ctx, state=replace(ctx.state, language=value))
     notice = ctx.say("language_set")
     if ctx.state.consent_version is None or ctx.state.step == "consent":
         then = ctx.draft.get("then") == "report"
-        return ask_consent(ctx, then_report=then, lead=(notice,))
+        # A newcomer gets the welcome again, now in words they read.
+        newcomer = ctx.state.consent_version is None
+        return ask_consent(ctx, then_report=then, lead=(notice,), welcome=newcomer)
     return _command_reply(ctx, notice)
 
 

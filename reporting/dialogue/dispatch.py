@@ -7,9 +7,9 @@ from reporting.city_profile import CityProfile
 from reporting.dialogue.commands import COMMANDS
 from reporting.dialogue.commands import UNGATED
 from reporting.dialogue.commands import switch_language
-from reporting.dialogue.consent import ask_consent
 from reporting.dialogue.consent import consent_answer
 from reporting.dialogue.consent import follow
+from reporting.dialogue.consent import show_terms
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.draft import DRAFT_STEPS
 from reporting.dialogue.moves import enter
@@ -121,7 +121,7 @@ def _dispatch(ctx: Ctx) -> Outcome:
         return COMMANDS[intent.value](ctx)
     if ctx.state.consent_version is None:
         wants_report = intent is not None and (intent.key, intent.value) == ("action", "report")
-        return ask_consent(ctx, then_report=wants_report)
+        return show_terms(ctx, then_report=wants_report)
     if intent is not None and intent.key == "action":
         command = COMMANDS.get(intent.value)
         return command(ctx) if command else reprompt(ctx)
@@ -137,6 +137,8 @@ def _dispatch(ctx: Ctx) -> Outcome:
         return spec.location(ctx, event)
     if isinstance(event, Unsupported):
         return enter(ctx, ctx.state.step, ctx.draft, lead=(ctx.say("unsupported"),))
+    if isinstance(event, Text) and spec.unclear is not None:
+        return enter(ctx, ctx.state.step, ctx.draft, lead=(ctx.say(spec.unclear),))
     return reprompt(ctx)
 
 

@@ -6,14 +6,18 @@ from typing import Any
 from reporting import conversation_text as catalogue
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.context import Draft
+from reporting.dialogue.draft import DRAFT_STEPS
+from reporting.dialogue.draft import RANK
 from reporting.dialogue.draft import draft_photos
 from reporting.dialogue.draft import draft_sets
+from reporting.dialogue.draft import first_missing
 from reporting.dialogue.moves import advance
 from reporting.dialogue.moves import enter
 from reporting.dialogue.moves import reprompt
 from reporting.dialogue.moves import state_at
 from reporting.dialogue.moves import stay
 from reporting.dialogue.moves import text_reply
+from reporting.dialogue.place import early_location
 from reporting.dialogue.place import locate
 from reporting.dialogue.prompts import start_menu
 from reporting.dialogue.reading import excerpt
@@ -31,30 +35,46 @@ _MAX_SET = 100  # LINE sends far fewer photos per set; more is not a real set
 
 
 def stray_image(ctx: Ctx, image: Image) -> Outcome:
-    """A photo outside the photo step is not kept; a set is answered once, on its first."""
+    """A photo outside the photo step is not kept, and the resident is told why.
+
+    A set is answered once, on its first. A draft whose photos were all unsent wants photos
+    again, so a photo sent in a later step is taken as in the photo step.
+    """
+    step, draft = ctx.state.step, ctx.draft
+    if step in DRAFT_STEPS and first_missing(ctx.city, draft) == "photos":
+        return take_photo(replace(ctx, state=replace(ctx.state, step="photos")), image)
     if _set_info(image) is not None and image.image_set_index != 1:
         return Outcome(ctx.state)
-    if ctx.state.step == "idle":
+    if step == "idle":
         return Outcome(
             state_at(ctx, "idle", {}), (text_reply(ctx.say("idle_photo"), start_menu(ctx)),)
         )
-    return reprompt(ctx)
+    if step not in DRAFT_STEPS:
+        return reprompt(ctx)
+    too_early = RANK[first_missing(ctx.city, draft)] < RANK["photos"]
+    lead = ctx.say("photo_too_early" if too_early else "photo_late")
+    return enter(ctx, step, draft, lead=(lead,))
 
 
 def photos_next(ctx: Ctx, value: str) -> Outcome:
     """Go on with the photos so far; sets still arriving are no longer waited for."""
     draft = ctx.draft
-    if value != "next" or not draft_photos(draft):
+    if value != "next":
         return reprompt(ctx)
+    if not draft_photos(draft):
+        return enter(ctx, "photos", draft, lead=(ctx.say("photos_needed"),))
     draft.pop("image_sets", None)
     return advance(ctx, draft)
 
 
 def photos_then_location(ctx: Ctx, location: Location) -> Outcome:
-    """A place sent instead of tapping "next" is taken as both, once there is a photo."""
+    """A place sent instead of tapping "next" is taken as both, once there is a photo.
+
+    Before any photo, a place is kept only if it needs no question (see ``early_location``).
+    """
     draft = ctx.draft
     if not draft_photos(draft):
-        return reprompt(ctx)
+        return early_location(ctx, location)
     draft.pop("image_sets", None)
     return locate(replace(ctx, state=replace(ctx.state, draft=draft)), location)
 

@@ -1,10 +1,13 @@
 """Where the damage is: a sent location kept, refused, or confirmed near the border."""
 
+from typing import Any
+
 from reporting import conversation_text as catalogue
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.draft import POINT_KEYS
 from reporting.dialogue.draft import area_name
 from reporting.dialogue.draft import finite
+from reporting.dialogue.draft import first_missing
 from reporting.dialogue.draft import has_point
 from reporting.dialogue.moves import advance
 from reporting.dialogue.moves import enter
@@ -21,40 +24,75 @@ _MAX_ADDRESS = 300  # reports.address
 def locate(ctx: Ctx, location: Location) -> Outcome:
     """Keep a point inside the service area; near its border, ask first; outside, say where."""
     draft = {k: v for k, v in ctx.draft.items() if k not in POINT_KEYS}
-    place = ctx.facts.place
-    placed = finite(location.lon) and finite(location.lat)
-    placed = placed and abs(location.lon) <= 180 and abs(location.lat) <= 90
-    if place is None or not placed:
-        unknown = ctx.say("location_unknown", city=ctx.city_name)
-        return enter(ctx, "location", draft, lead=(unknown,))
+    place = _placed(ctx, location)
+    if place is None:
+        return enter(ctx, "location", draft, lead=(_unknown(ctx),))
     if not place.in_service_area:
         return enter(ctx, "location", draft, lead=_outside(ctx, place))
-    area = place.area
-    draft.update(
-        lon=float(location.lon),
-        lat=float(location.lat),
-        address=excerpt(clean(location.address or location.title or ""), _MAX_ADDRESS) or None,
-        area_code=area.code if area else next(iter(sorted(ctx.city.service_area)), ""),
-        area_name_ja=area.name_ja if area else ctx.city.name_ja,
-        area_name_en=area.name_en if area else ctx.city.name_en,
-    )
-    distance = place.border_distance_m
-    if distance is not None and distance < ctx.settings.border_check_m:
+    draft.update(_point(ctx, location, place))
+    if _near_border(ctx, place):
         return enter(ctx, "confirm_location", draft)
     return advance(ctx, draft, lead=(ctx.say("location_ok", area=area_name(ctx, draft)),))
 
 
+def early_location(ctx: Ctx, location: Location) -> Outcome:
+    """A place sent before the report asks for it: kept if it needs no question, else later.
+
+    A point plainly inside the service area is kept and the step goes on (the location step
+    is then skipped); one near the border, outside or unplaced is asked for again in its turn.
+    """
+    draft = ctx.draft
+    step = ctx.state.step
+    place = _placed(ctx, location)
+    if place is None or not place.in_service_area or _near_border(ctx, place):
+        photos_due = first_missing(ctx.city, draft) == "photos"
+        key = "location_before_photos" if photos_due else "location_too_early"
+        return enter(ctx, step, draft, lead=(ctx.say(key),))
+    draft = {k: v for k, v in draft.items() if k not in POINT_KEYS}
+    draft.update(_point(ctx, location, place))
+    return enter(ctx, step, draft, lead=(ctx.say("location_ok", area=area_name(ctx, draft)),))
+
+
+def _placed(ctx: Ctx, location: Location) -> Place | None:
+    """Where the point is, if it is a real coordinate the caller could place."""
+    place = ctx.facts.place
+    placed = finite(location.lon) and finite(location.lat)
+    placed = placed and abs(location.lon) <= 180 and abs(location.lat) <= 90
+    return place if placed else None
+
+
+def _point(ctx: Ctx, location: Location, place: Place) -> dict[str, Any]:
+    """The draft's point fields for a point inside the service area."""
+    area = place.area
+    return {
+        "lon": float(location.lon),
+        "lat": float(location.lat),
+        "address": excerpt(clean(location.address or location.title or ""), _MAX_ADDRESS) or None,
+        "area_code": area.code if area else next(iter(sorted(ctx.city.service_area)), ""),
+        "area_name_ja": area.name_ja if area else ctx.city.name_ja,
+        "area_name_en": area.name_en if area else ctx.city.name_en,
+    }
+
+
+def _near_border(ctx: Ctx, place: Place) -> bool:
+    distance = place.border_distance_m
+    return distance is not None and distance < ctx.settings.border_check_m
+
+
+def _unknown(ctx: Ctx) -> str:
+    return ctx.say("location_unknown", city=ctx.city_name)
+
+
 def _outside(ctx: Ctx, place: Place) -> tuple[str, ...]:
-    """Name the municipality the point is in, when it is known."""
+    """Say the point is outside the city, naming the municipality it is in when known."""
     ja, en = place.municipality_ja, place.municipality_en
     if not (ja or en) and place.area is not None:
         ja, en = place.area.name_ja, place.area.name_en
     name = (en if ctx.lang == catalogue.EN else ja) or ja or en
-    if not name:
-        return (ctx.say("location_unknown", city=ctx.city_name),)
+    if not name or name in (ctx.city.name_ja, ctx.city.name_en):
+        return (_unknown(ctx),)  # "this point is in Okayama City, outside Okayama City" is no help
     lead: tuple[str, ...] = (ctx.say("location_outside", place=name, city=ctx.city_name),)
-    distance = place.border_distance_m
-    if distance is not None and distance < ctx.settings.border_check_m:
+    if _near_border(ctx, place):
         lead += (ctx.say("location_outside_near", city=ctx.city_name),)
     return lead
 

@@ -27,10 +27,13 @@ def tap(ctx: Ctx, key: str, data: str) -> QuickReply:
 
 
 def start_menu(ctx: Ctx) -> tuple[QuickReply, ...]:
+    """The menu when no report is in progress; status only once it can be answered."""
     other = "en" if ctx.lang == catalogue.JA else "ja"
+    # Status needs agreement to some terms: before that, its button would show the terms.
+    status = (tap(ctx, "status", "action=status"),) if ctx.state.consent_version else ()
     return (
         tap(ctx, "report", "action=report"),
-        tap(ctx, "status", "action=status"),
+        *status,
         tap(ctx, "help", "action=help"),
         tap(ctx, "other_language", f"lang={other}"),
     )
@@ -123,7 +126,8 @@ def _confirm_prompt(ctx: Ctx, draft: Draft) -> Prompt:
         subcategory=catalogue.pick((sub.ja, sub.en), ctx.lang) if sub else "-",
         photos=len(draft_photos(draft)),
         place=place,
-        note=excerpt(note, 40) if isinstance(note, str) else ctx.say("none"),
+        # The whole note: it is the text's last field, so only an over-long one is cut.
+        note=note if isinstance(note, str) else ctx.say("none"),
     )
     quick = (
         tap(ctx, "send", "confirm=send"),

@@ -64,4 +64,29 @@ def clean(text: str) -> str:
 
 
 def excerpt(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
+    """Shorten text to at most ``length`` characters, ending in "…" when it is cut.
+
+    The cut falls after a space or punctuation in the last fifth when there is one, and never
+    parts a character from the marks, modifiers or joiners that belong to it.
+    """
+    if len(text) <= length:
+        return text
+    end = length - 1
+    while end > 0 and _joined(text, end):
+        end -= 1
+    for i in range(end, max(end - length // 5, 0), -1):
+        if text[i - 1] in _BREAKS:
+            end = i
+            break
+    return text[:end].rstrip() + "…"
+
+
+_BREAKS = frozenset(" \n\t\u3000、。，．,.!?！？)）」』")  # a cut may come after these
+_MARKS = frozenset({"Mn", "Mc", "Me"})
+
+
+def _joined(text: str, i: int) -> bool:
+    """Whether ``text[i]`` belongs to the character before it (a cut there would part them)."""
+    c, before = text[i], text[i - 1]
+    modifier = "\U0001f3fb" <= c <= "\U0001f3ff"  # emoji skin tones
+    return unicodedata.category(c) in _MARKS or modifier or "\u200d" in (c, before)

@@ -21,6 +21,7 @@ from reporting.dialogue.photos import photos_next
 from reporting.dialogue.photos import photos_then_location
 from reporting.dialogue.photos import take_photo
 from reporting.dialogue.place import border_answer
+from reporting.dialogue.place import early_location
 from reporting.dialogue.place import locate
 from reporting.dialogue.reading import WORDS
 from reporting.dialogue.reading import Intent
@@ -99,7 +100,7 @@ def _confirm_answer(ctx: Ctx, value: str) -> Outcome:
     """Send creates the report (the caller replies with its receipt); restart keeps nothing."""
     draft = ctx.draft
     if value == "restart":
-        return enter(ctx, "category", {}, actions=(DiscardDraft(),))
+        return enter(ctx, "category", {}, lead=(ctx.say("restarted"),), actions=(DiscardDraft(),))
     if value != "send":
         return reprompt(ctx)
     if first_missing(ctx.city, draft) != "confirm":
@@ -122,6 +123,9 @@ class Step:
     text: Callable[[Ctx, str], Outcome] | None = None
     image: Callable[[Ctx, Image], Outcome] | None = None
     location: Callable[[Ctx, Location], Outcome] | None = None
+    # What is said before asking again when typed text is none of the step's words (a
+    # catalogue key); None: just ask again. Unused by a step that takes text itself.
+    unclear: str | None = "not_understood"
 
 
 def _words(table: Mapping[str, Intent]) -> Callable[[Ctx, str], Intent | None]:
@@ -130,18 +134,22 @@ def _words(table: Mapping[str, Intent]) -> Callable[[Ctx, str], Intent | None]:
 
 STEPS: Mapping[str, Step] = {
     "idle": Step(),
+    # The terms are their own explanation: shown again as they are.
     "consent": Step(
         words=_words({"agree": Intent("consent", "yes"), "disagree": Intent("consent", "no")}),
+        unclear=None,
     ),
-    "category": Step({"cat": _choose_category}, _category_words),
-    "subcategory": Step({"sub": _choose_subcategory, "nav": _back}, _subcategory_words),
+    "category": Step({"cat": _choose_category}, _category_words, location=early_location),
+    "subcategory": Step(
+        {"sub": _choose_subcategory, "nav": _back}, _subcategory_words, location=early_location
+    ),
     "photos": Step(
         {"photos": photos_next},
         _words({"next": Intent("photos", "next")}),
         image=take_photo,
         location=photos_then_location,
     ),
-    "location": Step(location=locate),
+    "location": Step(location=locate, unclear="typed_location"),
     "confirm_location": Step(
         {"border": border_answer},
         _words({"yes": Intent("border", "yes"), "no": Intent("border", "no")}),

@@ -107,6 +107,8 @@ class ReportSummary:
     category_en: str
     status: str
     created_at: datetime
+    subcategory_ja: str | None = None  # shown after the category when given
+    subcategory_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,16 @@ class Outcome:
 
 
 def receipt_reply(receipt_number: str, language: str) -> Reply:
-    """The caller's reply once CreateReport gave the report its receipt number."""
-    return Reply(catalogue.say("receipt", language, receipt=receipt_number))
+    """The caller's reply once CreateReport gave the report its receipt number.
+
+    Its buttons check the status or start another report (the same postbacks as the menu).
+    """
+    buttons = (("status", "action=status"), ("report_another", "action=report"))
+    quick = tuple(
+        QuickReply(label, "postback", text=label, data=data)
+        for label, data in ((catalogue.label(key, language), data) for key, data in buttons)
+    )
+    return Reply(catalogue.say("receipt", language, receipt=receipt_number), quick)
 
 
 def report_failed_reply(language: str) -> Reply:

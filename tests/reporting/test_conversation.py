@@ -617,7 +617,7 @@ def test_a_point_in_another_city_is_named_and_asked_again(language: str) -> None
     o = r.send(KURASHIKI_POINT, Facts(place=IN_KURASHIKI))
     text = said(o)
     if language == "ja":
-        assert "この地点は倉敷市です" in text
+        assert "この地点は倉敷市で、岡山市の外です" in text
         assert "岡山市の道路・公園のみ受け付けています" in text
     else:
         assert "This point is in Kurashiki City" in text
@@ -637,7 +637,7 @@ def test_a_point_just_outside_the_border_says_so() -> None:
 def test_a_point_named_only_by_its_area() -> None:
     r = drive_to("location")
     o = r.send(KURASHIKI_POINT, Facts(place=Place(KURASHIKI, False)))
-    assert "この地点は倉敷市です" in said(o)
+    assert "この地点は倉敷市で、岡山市の外です" in said(o)
 
 
 @pytest.mark.parametrize("place", [AT_SEA, None], ids=["sea", "unplaced"])

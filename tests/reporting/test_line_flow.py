@@ -232,3 +232,18 @@ def test_a_failing_line_platform_is_retried_later_and_the_error_is_visible(
         " WHERE task_name = 'handle_line_event' ORDER BY id DESC LIMIT 1",
     )
     assert (status, attempts, later) == ("todo", 1, True)
+
+
+def test_status_lists_the_residents_reports_with_their_kind(app: Flask, resident: Resident) -> None:
+    agree_and_start(app, resident)
+    resident.taps("cat=road")
+    resident.taps("sub=pothole")
+    resident.deliver(resident.events.image(USER, photo(8)))
+    resident.taps("photos=next")
+    lon, lat = KITA
+    resident.deliver(resident.events.location(USER, lat, lon))
+    resident.taps("note=skip")
+    resident.taps("confirm=send")
+    resident.says("状況")
+    drain(app)
+    assert "道路（穴・陥没）" in resident.last_text()
