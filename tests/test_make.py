@@ -28,7 +28,8 @@ def wait_for(url: str, seconds: float = 120) -> requests.Response:
     while True:
         try:
             return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Workers still starting: the port accepts before anyone answers.
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
