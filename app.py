@@ -6,13 +6,22 @@ from typing import Any
 
 from flask import Flask
 
+from reporting import analyst_api
 from reporting import commands
 from reporting import jobs
 from reporting import line_webhook
+from reporting import ogc_api
 from reporting import ops
 from reporting import settings
+from reporting import staff_admin
+from reporting import staff_auth
+from reporting import staff_views
 from reporting.city_profile import load_profile
 from reporting.db import db
+from reporting.extensions import babel
+from reporting.extensions import csrf
+from reporting.extensions import login_manager
+from reporting.extensions import web_config
 from reporting.line_api import LineClient
 from reporting.photo_store import FilesystemPhotoStore
 
@@ -23,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings.from_environment(os.environ, ROOT))
+    app.config.from_mapping(web_config(app.config["TSUHO_ENV"] == "production"))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
@@ -37,7 +47,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["tsuho.line"] = LineClient(
         app.config.get("LINE_CHANNEL_ACCESS_TOKEN") or "", app.config.get("LINE_API_HOST")
     )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=staff_auth.select_locale)
     app.register_blueprint(ops.bp)
+    # Signed by LINE, not by a browser session: no CSRF token to check. Exempt any other
+    # blueprint that authenticates without cookies (API tokens, /ogc/, /open311/) the same way.
+    csrf.exempt(line_webhook.bp)
     app.register_blueprint(line_webhook.bp)
+    app.register_blueprint(analyst_api.bp)
+    app.register_blueprint(ogc_api.bp)
+    app.register_blueprint(staff_auth.bp)
+    app.register_blueprint(staff_views.bp)
+    app.register_blueprint(staff_admin.bp)
     commands.register(app)
     return app

@@ -91,9 +91,7 @@ def distance_to_service_border(
     metres = session.execute(
         select(
             cast(
-                func.ST_Distance(
-                    func.Geography(merged), func.Geography(point)
-                ),
+                func.ST_Distance(func.Geography(merged), func.Geography(point)),
                 Float,
             )
         ).select_from(near)
@@ -147,4 +145,3 @@ def _comparable(column):  # noqa: ANN001, ANN202 - SQL expressions
     if column.key == "geom":
         return func.ST_AsEWKB(column)
     return column
-

@@ -60,6 +60,8 @@ class CityProfile:
     map_center: tuple[float, float]
     terms: Terms
     categories: tuple[Category, ...]
+    # Serve anonymised exports (no notes, no hidden reports) to anyone, without a token.
+    public_exports: bool = False
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -115,4 +117,5 @@ def load_profile(name: str) -> CityProfile:
         map_center=(float(lon), float(lat)),
         terms=Terms(**raw["terms"]),
         categories=_categories(raw["categories"]),
+        public_exports=bool(raw.get("public_exports", False)),
     )

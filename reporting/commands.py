@@ -1,6 +1,7 @@
 """Command-line tools: areas and staff accounts (``flask --app app ...``)."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -8,16 +9,20 @@ from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from gis import wards
 from gis.boundaries import BoundaryError
 from gis.boundaries import bundled_file
 from gis.boundaries import read_files
+from reporting import accounts
 from reporting import jobs
 from reporting import line_cli
 from reporting import staff
+from reporting import token_cli
 from reporting.city_profile import CityProfile
 from reporting.db import db
+from reporting.models import StaffUser
 
 
 def _city() -> CityProfile:
@@ -104,6 +109,34 @@ def create_user(login: str, role: str, department: str | None, password: str) ->
     click.echo(f"created {role} account {login!r}")
 
 
+@users.command("disable")
+@click.argument("login")
+def disable_user(login: str) -> None:
+    """Stop LOGIN from signing in (audited; the last active admin cannot be disabled)."""
+    _change_account(login, accounts.disable_user, "disabled")
+
+
+@users.command("enable")
+@click.argument("login")
+def enable_user(login: str) -> None:
+    """Let LOGIN sign in again (audited)."""
+    _change_account(login, accounts.enable_user, "enabled")
+
+
+def _change_account(
+    login: str, change: Callable[[Session, int | None, StaffUser], None], done: str
+) -> None:
+    session = db.session()
+    try:
+        change(session, None, accounts.find(session, login))
+    except accounts.UnknownAccount as exc:
+        raise click.ClickException(f"no staff account {login!r}") from exc
+    except accounts.LastAdmin as exc:
+        raise click.ClickException(f"{login!r} is the last active admin") from exc
+    session.commit()
+    click.echo(f"{done} account {login!r}")
+
+
 @click.command("worker")
 @click.option("--concurrency", default=1, show_default=True, help="jobs run at once")
 @click.option(
@@ -130,3 +163,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(worker)
     app.cli.add_command(line_cli.line)
+    app.cli.add_command(token_cli.tokens)

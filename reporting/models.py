@@ -235,3 +235,42 @@ class LineEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """An analyst's API token: only its SHA-256 hash is kept, found by its visible prefix."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        # A name labels one live token; a revoked token keeps its name for the record.
+        Index(
+            "ix_api_tokens_live_name",
+            "name",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffAudit(Base):
+    """The staff-account audit trail: who created, changed, locked or unlocked which account."""
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None when the system acted (a lock after failed logins) or a command-line operator did.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )

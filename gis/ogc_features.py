@@ -1,0 +1,145 @@
+"""OGC API - Features Part 1: Core (OGC 17-069r4) documents, built from plain values.
+
+Landing page, conformance, collections with their extents, paging links and the OpenAPI 3.0
+definition. JSON and GeoJSON only. The web layer fetches the data and passes it in.
+"""
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from gis.bbox import Bbox
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+)
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Extent:
+    bbox: Bbox | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QueryParameter:
+    """A filter a collection's items take beyond the core ones, for the OpenAPI document."""
+
+    name: str
+    description: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    extent: Extent
+    feature_id: str = "integer"  # the OpenAPI type of featureId
+    parameters: tuple[QueryParameter, ...] = field(default=())
+    temporal: bool = True
+
+
+def link(href: str, rel: str, type_: str, title: str) -> dict[str, str]:
+    return {"href": href, "rel": rel, "type": type_, "title": title}
+
+
+def landing_page(base: str, title: str, description: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "description": description,
+        "links": [
+            link(base, "self", JSON, "This document"),
+            link(f"{base}/api", "service-desc", OPENAPI, "The API definition"),
+            link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
+            link(f"{base}/collections", "data", JSON, "The collections"),
+        ],
+    }
+
+
+def conformance() -> dict[str, Any]:
+    return {"conformsTo": list(CONFORMANCE)}
+
+
+def collection(base: str, info: Collection) -> dict[str, Any]:
+    """Return a collection's description, its extent as far as it is known."""
+    url = f"{base}/collections/{info.id}"
+    extent: dict[str, Any] = {}
+    if info.extent.bbox:
+        extent["spatial"] = {"bbox": [info.extent.bbox.as_list()], "crs": CRS84}
+    if info.temporal and (info.extent.start or info.extent.end):
+        interval = [_time(info.extent.start), _time(info.extent.end)]
+        extent["temporal"] = {"interval": [interval], "trs": GREGORIAN}
+    return {
+        "id": info.id,
+        "title": info.title,
+        "description": info.description,
+        "links": [
+            link(url, "self", JSON, "This collection"),
+            link(f"{url}/items", "items", GEOJSON, f"{info.title}: features"),
+        ],
+        "extent": extent,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+    }
+
+
+def collections(base: str, infos: Sequence[Collection]) -> dict[str, Any]:
+    return {
+        "links": [link(f"{base}/collections", "self", JSON, "The collections")],
+        "collections": [collection(base, info) for info in infos],
+    }
+
+
+def items_links(
+    url: str,
+    args: Mapping[str, str],
+    *,
+    offset: int,
+    limit: int,
+    returned: int,
+    matched: int,
+    collection_url: str,
+) -> list[dict[str, str]]:
+    """Return an items page's links: self, next while more match, prev after the first page."""
+
+    def page(at: int) -> str:
+        query = {**args, "offset": str(at), "limit": str(limit)}
+        return f"{url}?{urlencode(query)}"
+
+    links = [link(page(offset), "self", GEOJSON, "This page")]
+    if offset + returned < matched:
+        links.append(link(page(offset + returned), "next", GEOJSON, "Next page"))
+    if offset > 0:
+        links.append(link(page(max(0, offset - limit)), "prev", GEOJSON, "Previous page"))
+    links.append(link(collection_url, "collection", JSON, "The collection"))
+    return links
+
+
+def feature_links(url: str, collection_url: str) -> list[dict[str, str]]:
+    return [
+        link(url, "self", GEOJSON, "This feature"),
+        link(collection_url, "collection", JSON, "The collection"),
+    ]
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

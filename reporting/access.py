@@ -1,0 +1,138 @@
+"""Who is asking for report data, and what they may see: staff, a token holder, or the public.
+
+Analysts send ``Authorization: Bearer <token>``. A token is shown once when it is made; the
+database keeps only its SHA-256 hash and its first characters, the prefix, by which it is
+found (and which ``tokens list`` shows, so an administrator can tell tokens apart).
+A city whose profile sets ``public_exports`` serves anonymised data to anyone without one.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporting.models import ApiToken
+from reporting.problems import Unauthorized
+from reporting.report_queries import Visibility
+
+TOKEN_START = "tsuho_"
+PREFIX_LENGTH = len(TOKEN_START) + 8
+NAME_PATTERN = re.compile(r"[\w.@-]{1,64}")
+
+# Recording every use would write on every request; once in a while is enough to tell
+# an administrator whether a token is still in use.
+LAST_USED_EVERY = timedelta(minutes=10)
+
+
+class TokenError(ValueError):
+    """A token cannot be made or revoked as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone allowed to read reports: ``staff``, ``token`` (an analyst) or ``public``."""
+
+    kind: str
+    name: str
+
+    @property
+    def visibility(self) -> Visibility:
+        # Hidden reports stay out of every export; notes only for the city's own people.
+        return Visibility(notes=self.kind != "public")
+
+
+PUBLIC = Viewer("public", "public")
+
+
+def identify(
+    session: Session, authorization: str | None, *, public_exports: bool, now: datetime
+) -> Viewer:
+    """Return who is asking, or raise Unauthorized.
+
+    A token that is presented must be valid, even in public mode: a broken script should
+    hear about its token rather than receive the public view without noticing.
+    """
+    if authorization:
+        token = _bearer(authorization)
+        record = verify_token(session, token, now)
+        if record is None:
+            raise Unauthorized("the token is not valid (unknown or revoked)")
+        return Viewer("token", record.name)
+    staff = staff_viewer()
+    if staff is not None:
+        return staff
+    if public_exports:
+        return PUBLIC
+    raise Unauthorized("send an API token: Authorization: Bearer <token>")
+
+
+def staff_viewer() -> Viewer | None:
+    """Return the logged-in staff member, if any: the seam for staff sessions.
+
+    Staff logins do not exist yet; the dashboard adds them (Flask-Login), and this returns
+    ``Viewer("staff", current_user.login)`` for an authenticated, active staff account.
+    """
+    return None
+
+
+def _bearer(authorization: str) -> str:
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("only bearer tokens are accepted: Authorization: Bearer <token>")
+    return token.strip()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, name: str) -> str:
+    """Add a token labelled ``name`` and return it; only its hash is stored. The caller commits."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise TokenError("a token name has 1-64 letters, digits, '.', '_', '@' or '-'")
+    if _live(session, name) is not None:
+        raise TokenError(f"a live token named {name!r} exists; revoke it first")
+    token = TOKEN_START + secrets.token_urlsafe(32)
+    session.add(ApiToken(name=name, prefix=token[:PREFIX_LENGTH], token_hash=_hash(token)))
+    return token
+
+
+def revoke_token(session: Session, name: str, now: datetime) -> None:
+    """Revoke the live token labelled ``name``; the caller commits."""
+    record = _live(session, name)
+    if record is None:
+        raise TokenError(f"no live token named {name!r}")
+    record.revoked_at = now
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Return every token, live ones first, then by name."""
+    return list(
+        session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.name))
+    )
+
+
+def verify_token(session: Session, token: str, now: datetime) -> ApiToken | None:
+    """Return the live token record matching ``token``, noting its use; else None."""
+    record = session.scalar(
+        select(ApiToken).where(
+            ApiToken.prefix == token[:PREFIX_LENGTH], ApiToken.revoked_at.is_(None)
+        )
+    )
+    if record is None or not hmac.compare_digest(record.token_hash, _hash(token)):
+        return None
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_EVERY:
+        record.last_used_at = now
+    return record
+
+
+def _live(session: Session, name: str) -> ApiToken | None:
+    return session.scalar(
+        select(ApiToken).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))
+    )

@@ -1,0 +1,57 @@
+"""What the analysts' blueprints (/api, /ogc) share: who is asking, the query, error documents."""
+
+import logging
+from datetime import UTC
+from datetime import datetime
+
+import psycopg
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import request
+from sqlalchemy.exc import SQLAlchemyError
+
+from reporting import access
+from reporting.city_profile import CityProfile
+from reporting.db import db
+from reporting.problems import Problem
+from reporting.problems import Unavailable
+from reporting.problems import problem_response
+from reporting.report_filters import Args
+
+log = logging.getLogger(__name__)
+
+
+def city() -> CityProfile:
+    return current_app.extensions["tsuho.city"]
+
+
+def viewer() -> access.Viewer:
+    """Return who is asking (raising Unauthorized), and record a token's use."""
+    session = db.session()
+    found = access.identify(
+        session,
+        request.headers.get("Authorization"),
+        public_exports=city().public_exports,
+        now=datetime.now(UTC),
+    )
+    session.commit()
+    return found
+
+
+def query_args() -> Args:
+    """Return the query string as name -> values, repeated names kept."""
+    return {name: request.args.getlist(name) for name in request.args}
+
+
+def handle_problems(bp: Blueprint) -> None:
+    """Answer the blueprint's errors with problem documents."""
+    bp.register_error_handler(Problem, problem_response)
+    bp.register_error_handler(SQLAlchemyError, _unavailable)
+    bp.register_error_handler(psycopg.Error, _unavailable)
+
+
+def _unavailable(error: Exception) -> Response:
+    db.session.rollback()
+    log.exception("database error on %s", request.path, exc_info=error)
+    return problem_response(Unavailable("the database cannot answer now; try again shortly"))

@@ -1,0 +1,41 @@
+"""The web extensions staff pages rely on, created here and bound to the app in ``create_app``."""
+
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+babel = Babel()
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+# Translate when flashed, so the session stores plain text in the reader's language.
+login_manager.localize_callback = str
+# A session cookie replayed from another address or browser is dropped, not trusted.
+login_manager.session_protection = "strong"
+
+
+def web_config(production: bool) -> dict[str, Any]:
+    """Return the cookie, CSRF and language settings; instance or test config may override them."""
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Production sits behind HTTPS; development and tests talk plain HTTP on localhost.
+        "SESSION_COOKIE_SECURE": production,
+        # Staff sign in for one working day; the signed cookie expires 12 hours after last use.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # No "remember me" is offered; should one appear, its cookie gets the same flags.
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        # The token lives as long as the session: a dashboard left open all day still posts.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+    }

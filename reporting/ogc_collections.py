@@ -1,0 +1,193 @@
+"""The collections the OGC API serves, and their pages: ``reports`` and ``wards``.
+
+Reports are read through report_queries, so the API shows exactly what the exports show to
+the same viewer. Wards are the areas table (the service area's wards and the neighbours
+loaded to name places), which has no time: ``datetime`` is accepted there and ignored.
+"""
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis import bbox
+from gis import geojson
+from gis.ogc_features import DEFAULT_LIMIT
+from gis.ogc_features import MAX_LIMIT
+from gis.ogc_features import Collection
+from gis.ogc_features import Extent
+from gis.ogc_features import QueryParameter
+from reporting.city_profile import CityProfile
+from reporting.models import REPORT_STATUSES
+from reporting.models import Area
+from reporting.models import Report
+from reporting.problems import BadParameter
+from reporting.problems import NotFound
+from reporting.report_filters import Args
+from reporting.report_filters import ReportFilter
+from reporting.report_filters import check_known
+from reporting.report_filters import parse_report_filter
+from reporting.report_filters import single
+from reporting.report_queries import Rows
+from reporting.report_queries import Visibility
+from reporting.report_queries import feature_rows
+from reporting.report_queries import report_rows
+
+REPORTS = "reports"
+WARDS = "wards"
+
+PAGING = ("limit", "offset", "f")
+ITEM_PARAMETERS = {
+    REPORTS: (*PAGING, "bbox", "datetime", "status", "category", "ward"),
+    WARDS: (*PAGING, "bbox", "datetime"),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    features: list[str]
+    matched: int
+    offset: int
+    limit: int
+
+
+def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> list[Collection]:
+    """Return both collections, with their extents when given (see ``extents``)."""
+    extents = extents or {}
+    categories = tuple(c.code for c in city.categories)
+    return [
+        Collection(
+            id=REPORTS,
+            title=f"{city.name_en}: damage reports",
+            description=f"{city.name_ja}の道路・公園の損傷通報 (road and park damage reports)",
+            extent=extents.get(REPORTS, Extent()),
+            parameters=(
+                QueryParameter("status", "Report status.", REPORT_STATUSES),
+                QueryParameter("category", "Report category.", categories),
+                QueryParameter(
+                    "ward",
+                    "Area code; a city's code takes its wards.",
+                    tuple(sorted(city.service_area)),
+                ),
+            ),
+        ),
+        Collection(
+            id=WARDS,
+            title=f"{city.name_en}: wards and neighbouring municipalities",
+            description="行政区域 (MLIT N03); in_service_area marks the city's own.",
+            extent=extents.get(WARDS, Extent()),
+            feature_id="string",
+            temporal=False,
+        ),
+    ]
+
+
+def extents(session: Session, visibility: Visibility) -> dict[str, Extent]:
+    """Return each collection's extent, over what this viewer may see."""
+    rows = report_rows(ReportFilter(), visibility).subquery()
+    return {
+        REPORTS: _extent(session, rows.c.location, rows.c.created_at, rows),
+        WARDS: _extent(session, Area.geom, None, Area),
+    }
+
+
+def find(infos: Sequence[Collection], collection_id: str) -> Collection:
+    """Return the collection with this id, or raise NotFound."""
+    for info in infos:
+        if info.id == collection_id:
+            return info
+    raise NotFound(f"no collection {collection_id!r}; there are {REPORTS} and {WARDS}")
+
+
+def _extent(session: Session, geometry: Any, created: Any, source: Any) -> Extent:
+    box = func.ST_Extent(geometry)
+    columns = [func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)]
+    if created is not None:
+        columns += [func.min(created), func.max(created)]
+    row = session.execute(select(*columns).select_from(source)).one()
+    box_value = bbox.Bbox(*row[:4]) if row[0] is not None else None
+    if created is None:
+        return Extent(box_value)
+    return Extent(box_value, row[4], row[5])
+
+
+def items_page(
+    session: Session, collection_id: str, args: Args, city: CityProfile, visibility: Visibility
+) -> Page:
+    """Return a page of a collection's features as the query parameters ask."""
+    if collection_id not in ITEM_PARAMETERS:
+        raise NotFound(f"no collection {collection_id!r}; there are {REPORTS} and {WARDS}")
+    check_known(args, ITEM_PARAMETERS[collection_id])
+    check_format(args)
+    limit, offset = _paging(args)
+    report_filter = parse_report_filter(
+        args, categories=[c.code for c in city.categories], wards=city.service_area
+    )
+    if collection_id == REPORTS:
+        rows = report_rows(report_filter, visibility)
+        matched = _count(session, rows)
+        page = rows.order_by(Report.id).limit(limit).offset(offset)
+        features = list(session.scalars(feature_rows(page, ordered=True)))
+    else:
+        wards = _ward_rows(report_filter.bbox)
+        matched = _count(session, wards)
+        page = wards.order_by(Area.code).limit(limit).offset(offset)
+        features = list(session.scalars(_ward_features(page)))
+    return Page(features, matched, offset, limit)
+
+
+def feature(session: Session, collection_id: str, feature_id: str, visibility: Visibility) -> str:
+    """Return one feature's GeoJSON text, or raise NotFound."""
+    text = None
+    if collection_id == REPORTS and feature_id.isascii() and feature_id.isdigit():
+        rows = report_rows(ReportFilter(), visibility).where(Report.id == int(feature_id))
+        text = session.scalar(feature_rows(rows))
+    elif collection_id == WARDS:
+        text = session.scalar(_ward_features(_ward_rows(None).where(Area.code == feature_id)))
+    elif collection_id != REPORTS:
+        raise NotFound(f"no collection {collection_id!r}; there are {REPORTS} and {WARDS}")
+    if text is None:
+        raise NotFound(f"no feature {feature_id!r} in {collection_id}")
+    return text
+
+
+def check_format(args: Args) -> None:
+    """Accept ``f=json`` (or no ``f``): JSON is the only encoding served."""
+    f = single(args, "f")
+    if f is not None and f not in ("json", "geojson"):
+        raise BadParameter("f", "only json is served")
+
+
+def _paging(args: Args) -> tuple[int, int]:
+    limit = _integer(args, "limit", DEFAULT_LIMIT, minimum=1)
+    # Clamped rather than refused, as the standard allows: clients asking for "all" still work.
+    return min(limit, MAX_LIMIT), _integer(args, "offset", 0, minimum=0)
+
+
+def _integer(args: Args, name: str, default: int, *, minimum: int) -> int:
+    text = single(args, name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise BadParameter(name, f"must be a whole number, at least {minimum}")
+    return int(text)
+
+
+def _count(session: Session, rows: Rows) -> int:
+    return session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+
+
+def _ward_rows(box: bbox.Bbox | None) -> Rows:
+    rows = select(Area.code, Area.name_ja, Area.name_en, Area.kind, Area.in_service_area, Area.geom)
+    return rows.where(bbox.intersects(Area.geom, box)) if box else rows
+
+
+def _ward_features(rows: Rows) -> Select[str]:
+    row = rows.subquery("area")
+    properties = {c.key: c for c in row.c if c.key != "geom"}
+    return select(geojson.feature_text(row.c.code, row.c.geom, properties)).order_by(row.c.code)

@@ -1,0 +1,76 @@
+"""Errors of the analysts' APIs, each carrying its HTTP meaning, and their JSON problem form.
+
+The document follows RFC 9457 (``application/problem+json``); a bad query parameter is named
+in an extra member, ``parameter``, so scripts can tell which one to fix.
+"""
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """A request the API answers with an error status and a problem document."""
+
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "type": "about:blank",
+            "title": self.status.phrase,
+            "status": int(self.status),
+            "detail": self.detail,
+        }
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class BadParameter(Problem):
+    """A query parameter is unknown, repeated, or its value cannot be used."""
+
+    status = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(f"{parameter}: {detail}")
+        self.parameter = parameter
+
+    def document(self) -> dict[str, Any]:
+        return super().document() | {"parameter": self.parameter}
+
+
+class Unauthorized(Problem):
+    """No usable credentials: a token is missing, unknown or revoked."""
+
+    status = HTTPStatus.UNAUTHORIZED
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="tsuho"'}
+
+
+class NotFound(Problem):
+    """No such collection or feature (or not one this viewer may see)."""
+
+    status = HTTPStatus.NOT_FOUND
+
+
+class Unavailable(Problem):
+    """The database cannot answer now; the client may try again."""
+
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+def problem_response(problem: Problem) -> Response:
+    """Render a problem as its JSON document with the problem's status and headers."""
+    body = json.dumps(problem.document(), ensure_ascii=False)
+    return Response(
+        body, status=int(problem.status), mimetype=MEDIA_TYPE, headers=problem.headers()
+    )

@@ -1,0 +1,134 @@
+"""Reading the analysts' query parameters into a report filter, or naming the one that is wrong.
+
+Parameters (GeoJSON and CSV exports, OGC API items):
+
+- ``bbox=west,south,east,north`` in lon/lat (WGS 84), edges included;
+- ``datetime`` on the report's creation time: an instant or ``start/end``, ``..`` (or nothing)
+  for an open end; a date means the whole day; a time without an offset is Japan time;
+- ``status``, ``category``, ``ward``: one value or several, comma-separated or repeated;
+  ``ward`` takes area codes (``33101``), and the city's code takes all its wards.
+"""
+
+import re
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import timezone
+
+from gis.bbox import Bbox
+from gis.bbox import parse_bbox
+from reporting.models import REPORT_STATUSES
+from reporting.problems import BadParameter
+
+# Japan keeps no daylight saving time; PostgreSQL spells the same zone TIME_ZONE_NAME.
+JST = timezone(timedelta(hours=9), "JST")
+TIME_ZONE_NAME = "Asia/Tokyo"
+
+FILTER_PARAMETERS = ("bbox", "datetime", "status", "category", "ward")
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_OPEN = ("", "..")
+
+Args = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which reports a request asks for; empty means no restriction."""
+
+    bbox: Bbox | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # inclusive
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    wards: tuple[str, ...] = ()
+
+
+def check_known(args: Args, known: Collection[str]) -> None:
+    """Refuse parameters the endpoint does not define, so a typo never goes unnoticed."""
+    for name in args:
+        if name not in known:
+            raise BadParameter(name, f"unknown parameter; this endpoint takes {', '.join(known)}")
+
+
+def single(args: Args, name: str) -> str | None:
+    """Return a parameter given at most once, or None when absent."""
+    values = args.get(name, ())
+    if len(values) > 1:
+        raise BadParameter(name, "given more than once")
+    return values[0] if values else None
+
+
+def parse_report_filter(
+    args: Args, *, categories: Collection[str], wards: Collection[str]
+) -> ReportFilter:
+    """Read the filter parameters; the city's categories and area codes are the valid ones."""
+    created_from, created_to = _parse_datetime(single(args, "datetime"))
+    return ReportFilter(
+        bbox=_parse_bbox(single(args, "bbox")),
+        created_from=created_from,
+        created_to=created_to,
+        statuses=_choices(args, "status", REPORT_STATUSES),
+        categories=_choices(args, "category", categories),
+        wards=_choices(args, "ward", wards),
+    )
+
+
+def _parse_bbox(text: str | None) -> Bbox | None:
+    if text is None:
+        return None
+    try:
+        return parse_bbox(text)
+    except ValueError as exc:
+        raise BadParameter("bbox", str(exc)) from None
+
+
+def _choices(args: Args, name: str, allowed: Collection[str]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for raw in args.get(name, ()):
+        for value in raw.split(","):
+            value = value.strip()
+            if value not in allowed:
+                shown = repr(value) if value else "an empty value"
+                raise BadParameter(name, f"{shown} is not one of {', '.join(sorted(allowed))}")
+            if value not in chosen:
+                chosen.append(value)
+    return tuple(chosen)
+
+
+def _parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None]:
+    if text is None:
+        return None, None
+    try:
+        if "/" not in text:
+            return _moment(text, end=False), _moment(text, end=True)
+        start, _, end = text.partition("/")
+        bounds = (
+            None if start in _OPEN else _moment(start, end=False),
+            None if end in _OPEN else _moment(end, end=True),
+        )
+    except ValueError as exc:
+        raise BadParameter("datetime", str(exc)) from None
+    if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+        raise BadParameter("datetime", "the interval ends before it starts")
+    return bounds
+
+
+def _moment(text: str, *, end: bool) -> datetime:
+    """Read one bound; a date is its whole day, so it ends just before the next midnight."""
+    if _DATE.fullmatch(text):
+        day = datetime.combine(date.fromisoformat(text), time(), JST)
+        return day + timedelta(days=1, microseconds=-1) if end else day
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an RFC 3339 date-time (2026-11-23T09:00:00+09:00), a date "
+            "(2026-11-23), or an interval of them (start/end, '..' for an open end)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=JST)
