@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,6 +80,10 @@ def staff_viewer() -> Viewer | None:
     Staff logins do not exist yet; the dashboard adds them (Flask-Login), and this returns
     ``Viewer("staff", current_user.login)`` for an authenticated, active staff account.
     """
+    if not has_request_context():
+        return None
+    if current_user.is_authenticated and current_user.is_active:
+        return Viewer("staff", current_user.login)
     return None
 
 

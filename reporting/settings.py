@@ -63,6 +63,9 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET"),
         "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN"),
         "LINE_API_HOST": env.get("LINE_API_HOST"),
+        # Base map tiles: data, not code, so a remote server is allowed; a city may run its own.
+        "MAP_TILES_URL": env.get("MAP_TILES_URL"),
+        "MAP_TILES_ATTRIBUTION": env.get("MAP_TILES_ATTRIBUTION"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     url = resolve_database_url(env, project_root)

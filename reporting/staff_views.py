@@ -6,31 +6,28 @@ from typing import Any
 from flask import Blueprint
 from flask import current_app
 from flask import has_request_context
-from flask import render_template
 from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
 from reporting import i18n
 from reporting import staff_auth
+from reporting import staff_map
 from reporting import staff_reports_web
+from reporting import staff_stats
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.register_error_handler(400, staff_auth.error_page)
 bp.register_error_handler(403, staff_auth.error_page)
 staff_reports_web.register(bp)
+staff_map.register(bp)
+staff_stats.register(bp)
 
 
 @bp.before_request
 def signed_in() -> ResponseReturnValue | None:
     """Every page here needs a signed-in account; views that change things ask for more."""
     return staff_auth.check_role("viewer")
-
-
-@bp.get("/", endpoint="map")
-def map_page() -> ResponseReturnValue:
-    """The dashboard's landing page (the map; a placeholder until it arrives)."""
-    return render_template("staff/index.html")
 
 
 @bp.app_context_processor

@@ -18,9 +18,17 @@ tool_of() {
     esac
 }
 
+installed() {
+    # Packages without a command (fonts) are asked of dpkg instead.
+    case "$1" in
+        fonts-*) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" ;;
+        *) command -v "$(tool_of "$1")" >/dev/null ;;
+    esac
+}
+
 missing=()
 for package in "$@"; do
-    command -v "$(tool_of "$package")" >/dev/null || missing+=("$package")
+    installed "$package" || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

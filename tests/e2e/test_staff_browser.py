@@ -1,0 +1,157 @@
+"""The staff map in a real browser: Debian's Chromium driven by Playwright against gunicorn."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+from playwright.sync_api import Page
+from playwright.sync_api import sync_playwright
+from sqlalchemy import create_engine
+from sqlalchemy import pool
+from sqlalchemy.orm import Session
+
+from reporting import reports
+from reporting import staff
+from reporting.line_fake import FakeLinePlatform
+from reporting.models import Resident
+from tests.processes import gunicorn
+from tests.processes import worker
+from tests.reporting.line_world import KITA
+from tests.reporting.line_world import line_config
+from tests.reporting.line_world import line_platform
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "correct horse battery staple"
+USER = "U" + "5" * 32
+# A transparent pixel: every tile, with no request leaving the machine.
+BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+@dataclass
+class Site:
+    url: str
+    platform: FakeLinePlatform
+    report_ids: list[int]
+
+
+def _seed(db_url: str) -> list[int]:
+    engine = create_engine(db_url, poolclass=pool.NullPool)
+    ids = []
+    with Session(engine) as session:
+        staff.create_user(session, "tanaka", PASSWORD, "staff")
+        person = Resident(line_user_id=USER, language="ja", consent_version="2026-11-01")
+        session.add(person)
+        session.flush()
+        for i in range(12):
+            report = reports.create_report(
+                session, category="road" if i % 3 else "park", subcategory=None,
+                lon=KITA[0] + i * 0.0005, lat=KITA[1], now=datetime.now(UTC),
+                note=XSS if i == 0 else None, resident_id=person.id,
+            )
+            ids.append(report.id)
+        session.commit()
+    engine.dispose()
+    return ids
+
+
+@pytest.fixture
+def site(fresh_areas_db_url: str, tmp_path: Path) -> Iterator[Site]:
+    ids = _seed(fresh_areas_db_url)
+    with line_platform() as platform:
+        env = {
+            "DATABASE_URL": fresh_areas_db_url,
+            "PHOTO_DIR": str(tmp_path / "photos"),
+            "SECRET_KEY": "e2e",
+            "MAP_TILES_URL": BLANK_TILE,
+            **{k: str(v) for k, v in line_config(platform).items()},
+        }
+        jobs = worker(env, tmp_path / "worker.log")
+        try:
+            with gunicorn(env, tmp_path / "server.log") as url:
+                yield Site(url, platform, ids)
+        finally:
+            jobs.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(page: Page, url: str) -> None:
+    page.goto(f"{url}/staff/login")
+    page.fill("input[name=login]", "tanaka")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit] >> nth=-1")
+    page.wait_for_url(f"{url}/staff/")
+
+
+def markers(page: Page) -> int:
+    """How many report markers the map's cluster group holds."""
+    return int(page.evaluate("""() => {
+        const s = JSON.parse(document.getElementById('map-settings').textContent);
+        return window[s.cluster].getLayers().length;
+    }"""))
+
+
+def test_staff_work_the_map_in_a_browser(site: Site, browser: Browser) -> None:
+    page = browser.new_page()
+    requests: list[str] = []
+    dialogs: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, site.url)
+
+    page.wait_for_selector(".marker-cluster, path.leaflet-interactive", timeout=15_000)
+    page.wait_for_function("() => document.getElementById('map-notice').textContent.includes('12')")
+    assert markers(page) == 12
+
+    # The note's markup shows as text in the popup, and runs nothing.
+    page.evaluate("""(id) => {
+        const s = JSON.parse(document.getElementById('map-settings').textContent);
+        const group = window[s.cluster];
+        const target = group.getLayers().find(m => m.feature.id === id);
+        window[s.map].setView(target.getLatLng(), 18, {animate: false});
+    }""", site.report_ids[0])
+    page.wait_for_timeout(1500)
+    page.evaluate("""(id) => {
+        const s = JSON.parse(document.getElementById('map-settings').textContent);
+        window[s.cluster].getLayers().find(m => m.feature.id === id).openPopup();
+    }""", site.report_ids[0])
+    page.wait_for_selector(".map-popup .note", timeout=10_000)
+    assert page.locator(".map-popup .note").text_content() == XSS
+    assert page.locator(".map-popup img[src=x], .map-popup script").count() == 0
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+    # A status filter narrows the markers (all are new: "resolved" shows none).
+    page.select_option("#f-status", "resolved")
+    page.click(".map-filters button[type=submit]")
+    page.wait_for_function("() => document.getElementById('map-notice').textContent.includes('0')")
+    assert markers(page) == 0
+
+    # Open a report, resolve it, and the resident hears about it through LINE.
+    page.goto(f"{site.url}/staff/reports/{site.report_ids[1]}")
+    page.select_option("#a-status", "resolved")
+    notify = page.locator("#a-status-notify")
+    if notify.count() and not notify.is_checked():
+        notify.check()
+    page.click("form[action$='/status'] button[type=submit]")
+    page.wait_for_load_state()
+    sent = site.platform.wait_for_messages(USER, 1, timeout=30)
+    assert sent
+
+    for url in requests:
+        assert url.startswith(site.url) or url.startswith("data:"), url
