@@ -31,7 +31,7 @@ setup: $(STAMP)
 ## run: set up, then serve on 127.0.0.1:$(PORT)
 run: setup
 	$(DB_ENV); exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 \
-		--access-logfile - 'app:create_app()'
+		--worker-class gthread --threads 4 --access-logfile - 'app:create_app()'
 
 # The demo serves on its own port, beside any `make run`; its LINE Platform is the simulator's fake.
 DEMO_PORT ?= 5055
@@ -74,6 +74,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/photos.py
+	$(BIN)/python bench/exports.py
 
 db:
 	scripts/localdb.sh start

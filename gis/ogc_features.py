@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from gis import geojson
 from gis.bbox import Bbox
 
 JSON = "application/json"
@@ -132,6 +134,36 @@ def items_links(
         links.append(link(page(max(0, offset - limit)), "prev", GEOJSON, "Previous page"))
     links.append(link(collection_url, "collection", JSON, "The collection"))
     return links
+
+
+def items_document(
+    url: str,
+    args: Mapping[str, str],
+    features: Sequence[str],
+    *,
+    offset: int,
+    limit: int,
+    matched: int,
+    collection_url: str,
+    now: datetime,
+) -> str:
+    """Return an items page: a FeatureCollection of the feature texts, with counts and links."""
+    links = items_links(
+        url,
+        args,
+        offset=offset,
+        limit=limit,
+        returned=len(features),
+        matched=matched,
+        collection_url=collection_url,
+    )
+    return geojson.feature_collection(
+        features,
+        numberMatched=matched,
+        numberReturned=len(features),
+        timeStamp=now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        links=links,
+    )
 
 
 def feature_links(url: str, collection_url: str) -> list[dict[str, str]]:

@@ -75,10 +75,10 @@ def identify(
 
 
 def staff_viewer() -> Viewer | None:
-    """Return the logged-in staff member, if any: the seam for staff sessions.
+    """Return the signed-in staff member, if any: the seam for staff sessions.
 
-    Staff logins do not exist yet; the dashboard adds them (Flask-Login), and this returns
-    ``Viewer("staff", current_user.login)`` for an authenticated, active staff account.
+    Staff sign in to the dashboard (Flask-Login); an authenticated, active account reads
+    reports as staff, with notes, the same as a token.
     """
     if not has_request_context():
         return None

@@ -27,6 +27,7 @@ from gis.schema import Area
 from gis.schema import Base
 
 __all__ = [
+    "ApiToken",
     "Area",
     "Base",
     "Conversation",
@@ -35,6 +36,7 @@ __all__ = [
     "Report",
     "ReportEvent",
     "Resident",
+    "StaffAudit",
     "StaffUser",
     "REPORT_STATUSES",
     "STAFF_ROLES",

@@ -1,4 +1,4 @@
-"""OGC API - Features at /ogc: what QGIS, GDAL and ArcGIS read (JSON and GeoJSON only).
+"""OGC API - Features at /ogc, as QGIS and GDAL read it (JSON and GeoJSON only).
 
 The landing page, conformance classes and API definition are open; collections and their
 features need what the exports need (a token, or a city in public mode).
@@ -29,6 +29,9 @@ from reporting.report_queries import prepare_transaction
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 handle_problems(bp)
+
+# Set by each page's links themselves; every other parameter is carried along.
+PAGING = ("limit", "offset")
 
 
 def _base() -> str:
@@ -88,24 +91,15 @@ def items(collection_id: str) -> ResponseReturnValue:
     prepare_transaction(db.session())
     page = ogc_collections.items_page(db.session(), collection_id, args, city(), who.visibility)
     url = f"{_base()}/collections/{collection_id}"
-    kept = {
-        name: ",".join(values) for name, values in args.items() if name not in ("limit", "offset")
-    }
-    links = ogc_features.items_links(
+    body = ogc_features.items_document(
         f"{url}/items",
-        kept,
+        {name: ",".join(values) for name, values in args.items() if name not in PAGING},
+        page.features,
         offset=page.offset,
         limit=page.limit,
-        returned=len(page.features),
         matched=page.matched,
         collection_url=url,
-    )
-    body = geojson.feature_collection(
-        page.features,
-        numberMatched=page.matched,
-        numberReturned=len(page.features),
-        timeStamp=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        links=links,
+        now=datetime.now(UTC),
     )
     return Response(body, mimetype=geojson.MEDIA_TYPE)
 
