@@ -115,7 +115,7 @@ def test_staff_work_the_map_in_a_browser(site: Site, browser: Browser) -> None:
     sign_in(page, site.url)
 
     page.wait_for_selector(".marker-cluster, path.leaflet-interactive", timeout=15_000)
-    page.wait_for_function("() => document.getElementById('map-notice').textContent.includes('12')")
+    notice_says(page, "12")
     assert markers(page) == 12
 
     # The note's markup shows as text in the popup, and runs nothing.
@@ -138,8 +138,9 @@ def test_staff_work_the_map_in_a_browser(site: Site, browser: Browser) -> None:
 
     # A status filter narrows the markers (all are new: "resolved" shows none).
     page.select_option("#f-status", "resolved")
-    page.click(".map-filters button[type=submit]")
-    page.wait_for_function("() => document.getElementById('map-notice').textContent.includes('0')")
+    with page.expect_navigation():
+        page.click(".map-filters button[type=submit]")
+    notice_says(page, "0")
     assert markers(page) == 0
 
     # Open a report, resolve it, and the resident hears about it through LINE.
@@ -155,3 +156,12 @@ def test_staff_work_the_map_in_a_browser(site: Site, browser: Browser) -> None:
 
     for url in requests:
         assert url.startswith(site.url) or url.startswith("data:"), url
+
+
+def notice_says(page, text: str) -> None:  # noqa: ANN001
+    """Wait for the map's notice to mention text; the page may still be loading."""
+    page.wait_for_function(
+        "(t) => { const n = document.getElementById('map-notice');"
+        " return n !== null && n.textContent.includes(t); }",
+        arg=text,
+    )
