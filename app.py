@@ -11,6 +11,7 @@ from reporting import commands
 from reporting import jobs
 from reporting import line_webhook
 from reporting import ogc_api
+from reporting import open311
 from reporting import ops
 from reporting import settings
 from reporting import staff_admin
@@ -57,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(line_webhook.bp)
     app.register_blueprint(analyst_api.bp)
     app.register_blueprint(ogc_api.bp)
+    # Open311 apps post with an api_key, never with a browser session.
+    csrf.exempt(open311.bp)
+    app.register_blueprint(open311.bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)

@@ -4,6 +4,11 @@ Analysts send ``Authorization: Bearer <token>``. A token is shown once when it i
 database keeps only its SHA-256 hash and its first characters, the prefix, by which it is
 found (and which ``tokens list`` shows, so an administrator can tell tokens apart).
 A city whose profile sets ``public_exports`` serves anonymised data to anyone without one.
+
+Each token has one scope: ``read`` (an analyst's, for exports and the OGC API) or ``open311``
+(a partner app's ``api_key``, for filing reports through Open311). A token is only ever
+accepted for its own scope, so a leaked Open311 key reads no notes and a read token files
+no reports.
 """
 
 import hashlib
@@ -19,9 +24,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reporting.models import TOKEN_SCOPES
 from reporting.models import ApiToken
+from reporting.problems import Forbidden
 from reporting.problems import Unauthorized
 from reporting.report_queries import Visibility
+
+READ, OPEN311 = TOKEN_SCOPES
 
 TOKEN_START = "tsuho_"
 PREFIX_LENGTH = len(TOKEN_START) + 8
@@ -64,7 +73,7 @@ def identify(
         token = _bearer(authorization)
         record = verify_token(session, token, now)
         if record is None:
-            raise Unauthorized("the token is not valid (unknown or revoked)")
+            raise Unauthorized("the token is not valid (unknown, revoked, or not a read token)")
         return Viewer("token", record.name)
     staff = staff_viewer()
     if staff is not None:
@@ -72,6 +81,16 @@ def identify(
     if public_exports:
         return PUBLIC
     raise Unauthorized("send an API token: Authorization: Bearer <token>")
+
+
+def open311_client(session: Session, api_key: str | None, now: datetime) -> str:
+    """Return the name of the Open311 key sent as ``api_key``, or raise Forbidden."""
+    if not api_key:
+        raise Forbidden("api_key is missing: the city gives each app its own Open311 key")
+    record = verify_token(session, api_key, now, OPEN311)
+    if record is None:
+        raise Forbidden("api_key is not valid (unknown, revoked, or not an Open311 key)")
+    return record.name
 
 
 def staff_viewer() -> Viewer | None:
@@ -98,14 +117,18 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, name: str) -> str:
+def create_token(session: Session, name: str, scope: str = READ) -> str:
     """Add a token labelled ``name`` and return it; only its hash is stored. The caller commits."""
     if not NAME_PATTERN.fullmatch(name):
         raise TokenError("a token name has 1-64 letters, digits, '.', '_', '@' or '-'")
+    if scope not in TOKEN_SCOPES:
+        raise TokenError(f"a token's scope is one of {', '.join(TOKEN_SCOPES)}")
     if _live(session, name) is not None:
         raise TokenError(f"a live token named {name!r} exists; revoke it first")
     token = TOKEN_START + secrets.token_urlsafe(32)
-    session.add(ApiToken(name=name, prefix=token[:PREFIX_LENGTH], token_hash=_hash(token)))
+    session.add(
+        ApiToken(name=name, prefix=token[:PREFIX_LENGTH], token_hash=_hash(token), scope=scope)
+    )
     return token
 
 
@@ -124,11 +147,13 @@ def list_tokens(session: Session) -> list[ApiToken]:
     )
 
 
-def verify_token(session: Session, token: str, now: datetime) -> ApiToken | None:
-    """Return the live token record matching ``token``, noting its use; else None."""
+def verify_token(session: Session, token: str, now: datetime, scope: str = READ) -> ApiToken | None:
+    """Return the live token record of this scope matching ``token``, noting its use; else None."""
     record = session.scalar(
         select(ApiToken).where(
-            ApiToken.prefix == token[:PREFIX_LENGTH], ApiToken.revoked_at.is_(None)
+            ApiToken.prefix == token[:PREFIX_LENGTH],
+            ApiToken.revoked_at.is_(None),
+            ApiToken.scope == scope,
         )
     )
     if record is None or not hmac.compare_digest(record.token_hash, _hash(token)):

@@ -1,6 +1,7 @@
 """What the analysts' blueprints (/api, /ogc) share: who is asking, the query, error documents."""
 
 import logging
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 
@@ -44,14 +45,16 @@ def query_args() -> Args:
     return {name: request.args.getlist(name) for name in request.args}
 
 
-def handle_problems(bp: Blueprint) -> None:
-    """Answer the blueprint's errors with problem documents."""
-    bp.register_error_handler(Problem, problem_response)
-    bp.register_error_handler(SQLAlchemyError, _unavailable)
-    bp.register_error_handler(psycopg.Error, _unavailable)
+def handle_problems(
+    bp: Blueprint, render: Callable[[Problem], Response] = problem_response
+) -> None:
+    """Answer the blueprint's errors with problem documents, or in the form ``render`` writes."""
 
+    def unavailable(error: Exception) -> Response:
+        db.session.rollback()
+        log.exception("database error on %s", request.path, exc_info=error)
+        return render(Unavailable("the database cannot answer now; try again shortly"))
 
-def _unavailable(error: Exception) -> Response:
-    db.session.rollback()
-    log.exception("database error on %s", request.path, exc_info=error)
-    return problem_response(Unavailable("the database cannot answer now; try again shortly"))
+    bp.register_error_handler(Problem, render)
+    bp.register_error_handler(SQLAlchemyError, unavailable)
+    bp.register_error_handler(psycopg.Error, unavailable)

@@ -62,6 +62,8 @@ class CityProfile:
     categories: tuple[Category, ...]
     # Serve anonymised exports (no notes, no hidden reports) to anyone, without a token.
     public_exports: bool = False
+    # Open311's name for the city: its website's domain (city.okayama.jp), as the spec suggests.
+    jurisdiction_id: str = ""
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -118,4 +120,5 @@ def load_profile(name: str) -> CityProfile:
         terms=Terms(**raw["terms"]),
         categories=_categories(raw["categories"]),
         public_exports=bool(raw.get("public_exports", False)),
+        jurisdiction_id=str(raw.get("jurisdiction_id", path.stem)),
     )

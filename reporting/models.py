@@ -38,8 +38,10 @@ __all__ = [
     "Resident",
     "StaffAudit",
     "StaffUser",
+    "REPORT_SOURCES",
     "REPORT_STATUSES",
     "STAFF_ROLES",
+    "TOKEN_SCOPES",
 ]
 
 # new → acknowledged → in_progress → resolved; or rejected, duplicate, referred.
@@ -53,6 +55,11 @@ REPORT_STATUSES = (
     "referred",
 )
 STAFF_ROLES = ("viewer", "staff", "admin")
+# What an API token may do: ``read`` reports (analysts' exports, OGC API) or file them through
+# Open311 (``open311``, a partner app's api_key). Neither can do the other's job.
+TOKEN_SCOPES = ("read", "open311")
+# Where a report came from: the LINE conversation, or a partner app through Open311.
+REPORT_SOURCES = ("line", "open311")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -113,6 +120,7 @@ class Report(Base):
     __table_args__ = (
         CheckConstraint(_in("status", REPORT_STATUSES), name="status"),
         CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
+        CheckConstraint(_in("source", REPORT_SOURCES), name="source"),
         CheckConstraint(
             "(status = 'duplicate') = (duplicate_of_id IS NOT NULL)", name="duplicate_of"
         ),
@@ -240,10 +248,11 @@ class LineEvent(Base):
 
 
 class ApiToken(Base):
-    """An analyst's API token: only its SHA-256 hash is kept, found by its visible prefix."""
+    """An API token: only its SHA-256 hash is kept, found by its visible prefix."""
 
     __tablename__ = "api_tokens"
     __table_args__ = (
+        CheckConstraint(_in("scope", TOKEN_SCOPES), name="scope"),
         # A name labels one live token; a revoked token keeps its name for the record.
         Index(
             "ix_api_tokens_live_name",
@@ -257,6 +266,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(64))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16), default="read", server_default="read")
     created_at: Mapped[datetime] = _created()
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -34,10 +34,14 @@ class Problem(Exception):
         return {}
 
 
-class BadParameter(Problem):
-    """A query parameter is unknown, repeated, or its value cannot be used."""
+class BadRequest(Problem):
+    """The request cannot be carried out as sent; the detail says what to change."""
 
     status = HTTPStatus.BAD_REQUEST
+
+
+class BadParameter(BadRequest):
+    """A query parameter is unknown, repeated, or its value cannot be used."""
 
     def __init__(self, parameter: str, detail: str) -> None:
         super().__init__(f"{parameter}: {detail}")
@@ -54,6 +58,12 @@ class Unauthorized(Problem):
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="tsuho"'}
+
+
+class Forbidden(Problem):
+    """The credentials were read but do not allow this: a wrong, revoked or other-scope key."""
+
+    status = HTTPStatus.FORBIDDEN
 
 
 class NotFound(Problem):

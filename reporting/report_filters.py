@@ -73,9 +73,9 @@ def parse_report_filter(
         bbox=_parse_bbox(single(args, "bbox")),
         created_from=created_from,
         created_to=created_to,
-        statuses=_choices(args, "status", REPORT_STATUSES),
-        categories=_choices(args, "category", categories),
-        wards=_choices(args, "ward", wards),
+        statuses=choices(args, "status", REPORT_STATUSES),
+        categories=choices(args, "category", categories),
+        wards=choices(args, "ward", wards),
     )
 
 
@@ -88,7 +88,8 @@ def _parse_bbox(text: str | None) -> Bbox | None:
         raise BadParameter("bbox", str(exc)) from None
 
 
-def _choices(args: Args, name: str, allowed: Collection[str]) -> tuple[str, ...]:
+def choices(args: Args, name: str, allowed: Collection[str]) -> tuple[str, ...]:
+    """Return a parameter's values, comma-separated or repeated, each one of ``allowed``."""
     chosen: list[str] = []
     for raw in args.get(name, ()):
         for value in raw.split(","):
@@ -113,10 +114,19 @@ def _parse_datetime(text: str | None) -> tuple[datetime | None, datetime | None]
             None if end in _OPEN else _moment(end, end=True),
         )
     except ValueError as exc:
-        raise BadParameter("datetime", str(exc)) from None
+        interval = "or an interval of them (start/end, '..' for an open end)"
+        raise BadParameter("datetime", f"{exc}, {interval}") from None
     if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
         raise BadParameter("datetime", "the interval ends before it starts")
     return bounds
+
+
+def parse_moment(name: str, text: str, *, end: bool) -> datetime:
+    """Read parameter ``name`` as one bound of a time range, as ``datetime`` reads its ends."""
+    try:
+        return _moment(text, end=end)
+    except ValueError as exc:
+        raise BadParameter(name, str(exc)) from None
 
 
 def _moment(text: str, *, end: bool) -> datetime:
@@ -128,7 +138,7 @@ def _moment(text: str, *, end: bool) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(
-            f"{text!r} is not an RFC 3339 date-time (2026-11-23T09:00:00+09:00), a date "
-            "(2026-11-23), or an interval of them (start/end, '..' for an open end)"
+            f"{text!r} is not an RFC 3339 date-time (2026-11-23T09:00:00+09:00) "
+            "or a date (2026-11-23)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=JST)

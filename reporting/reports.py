@@ -45,11 +45,13 @@ def create_report(
     resident_id: int | None = None,
     conversation_id: int | None = None,
     source: str = "line",
+    event_data: Mapping[str, Any] | None = None,
 ) -> Report:
     """Add a report at a point inside the service area; the caller commits.
 
     The area is checked again here, whatever the conversation saw, so a report never lands
-    outside the city. Photos of the resident's draft move to the report.
+    outside the city. Photos of the resident's draft move to the report. ``event_data`` is
+    kept on the report's "created" audit event (which Open311 app sent it, for example).
     """
     area = wards.locate(session, lon, lat)
     if area is None or not area.in_service_area:
@@ -81,6 +83,7 @@ def create_report(
             actor_kind="resident" if resident_id else source,
             action="created",
             to_status="new",
+            data=dict(event_data or {}),
             created_at=now,
         )
     )

@@ -88,7 +88,13 @@ def _matching(query: ListQuery, *, by_status: bool = True) -> Any:
 def report_page(session: Session, query: ListQuery) -> ReportPage:
     """Return one page of the reports a staff member asked for, hidden ones included."""
     rows, selected = _matching(query)
-    columns = [Report.hidden, Report.priority, Report.department, Report.resident_id]
+    columns = [
+        Report.hidden,
+        Report.priority,
+        Report.department,
+        Report.resident_id,
+        Report.source,
+    ]
     listed = selected.add_columns(*columns)
     order = _order(rows, query.sort)
     listed = listed.order_by(order.desc() if query.descending else order.asc(), rows.c.id.desc())
