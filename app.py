@@ -19,6 +19,7 @@ from reporting import staff_auth
 from reporting import staff_views
 from reporting.city_profile import load_profile
 from reporting.db import db
+from reporting.extensions import CookieSessions
 from reporting.extensions import babel
 from reporting.extensions import csrf
 from reporting.extensions import login_manager
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["tsuho.line"] = LineClient(
         app.config.get("LINE_CHANNEL_ACCESS_TOKEN") or "", app.config.get("LINE_API_HOST")
     )
+    app.session_interface = CookieSessions((f"{line_webhook.bp.url_prefix}/",))
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=staff_auth.select_locale)

@@ -2,7 +2,7 @@
 
 import logging
 
-import procrastinate
+import psycopg
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from reporting import intake
-from reporting.db import db
+from reporting.db import autocommit_connection
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,9 @@ def webhook() -> ResponseReturnValue:
     except intake.MalformedBody as exc:
         return _problem(400, str(exc))
     try:
-        new = intake.record(db.session(), current_app.extensions["tsuho.defer"], events)
-        db.session.commit()
-    except (SQLAlchemyError, procrastinate.exceptions.ConnectorException):
-        db.session.rollback()
+        with autocommit_connection() as connection:
+            new = intake.record(connection, events)
+    except (psycopg.Error, SQLAlchemyError):
         log.exception("could not record %d webhook events", len(events))
         return _problem(503, "could not record the events; please redeliver")
     log.info("webhook: %d events, %d new", len(events), new)

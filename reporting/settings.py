@@ -66,7 +66,10 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         # Base map tiles: data, not code, so a remote server is allowed; a city may run its own.
         "MAP_TILES_URL": env.get("MAP_TILES_URL"),
         "MAP_TILES_ATTRIBUTION": env.get("MAP_TILES_ATTRIBUTION"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each checkout: it costs a round trip per request. A connection the
+        # server dropped fails one request instead (the webhook answers 503 and LINE
+        # redelivers), and the pool is then refreshed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     }
     url = resolve_database_url(env, project_root)
     if url:
