@@ -75,6 +75,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/photos.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/staff_map.py
 
 db:
 	scripts/localdb.sh start

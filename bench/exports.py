@@ -33,72 +33,39 @@ import contextlib
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import seed  # noqa: E402
+from bench import serving  # noqa: E402
+from bench.machine import machine_busy  # noqa: E402
+from bench.machine import wait_quiet  # noqa: E402
 from gis import geojson  # noqa: E402
-from gis.boundaries import BUNDLED_DIR  # noqa: E402
-from gis.boundaries import read_files  # noqa: E402
-from gis.wards import save_areas  # noqa: E402
 from reporting import access  # noqa: E402
 from reporting import pg_copy  # noqa: E402
-from reporting.city_profile import load_profile  # noqa: E402
 from reporting.report_filters import ReportFilter  # noqa: E402
 from reporting.report_queries import Visibility  # noqa: E402
 from reporting.report_queries import feature_rows  # noqa: E402
 from reporting.report_queries import report_rows  # noqa: E402
 from reporting.settings import database_url  # noqa: E402
-from reporting.settings import libpq_url  # noqa: E402
 
 VARIANTS = ("floor", "tsuho", "ogr2ogr", "sscursor")
 SESSION = "-c jit=off -c TimeZone=Asia/Tokyo"
 GOAL_OVER_FLOOR = 1.3
 GOAL_OVER_OGR = 2.5
 GOAL_RSS_MB = 100.0
-QUIET_CORES = 0.3
-
-RESIDENTS = """
-INSERT INTO residents (line_user_id) SELECT 'U' || md5(i::text) FROM generate_series(1, 1000) i
-"""
-
-REPORTS = """
-WITH points AS (
-    SELECT a.code, (ST_Dump(ST_GeneratePoints(a.geom, %(per_ward)s, 5))).geom AS g
-    FROM areas a WHERE a.code IN ('33101', '33102', '33103', '33104')
-), numbered AS (
-    SELECT row_number() OVER () AS n, code, g FROM points
-)
-INSERT INTO reports (receipt_number, category, subcategory, status, location, area_code,
-                     note, resident_id, hidden, created_at, updated_at, resolved_at)
-SELECT to_char(t, 'YYMM') || '-' || lpad(n::text, 7, '0'),
-       (ARRAY['road', 'park'])[1 + n %% 2],
-       (ARRAY['pothole', 'crack', 'bench', 'other'])[1 + n %% 4],
-       (ARRAY['new', 'acknowledged', 'in_progress', 'resolved', 'rejected', 'referred'])
-           [1 + n %% 6],
-       g, code,
-       CASE WHEN n %% 10 = 0 THEN '歩道に穴, "深い" ' || n END,
-       1 + n %% 1000, n %% 50 = 0, t, t,
-       CASE WHEN n %% 6 = 3 THEN t + interval '3 days' END
-FROM numbered, LATERAL (SELECT timestamptz '2024-01-01 00:00+09' + n * interval '63 s' AS t) x
-WHERE n <= %(rows)s
-"""
 
 
 @dataclass
@@ -117,67 +84,18 @@ class Run:
 # --- database ---
 
 
-def server_url() -> str:
-    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not given:
-        started = subprocess.run(
-            [str(ROOT / "scripts" / "localdb.sh"), "start"],
-            check=True, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        given = started.stdout.strip().splitlines()[-1]
-    return libpq_url(database_url(given))
-
-
-@contextlib.contextmanager
-def throwaway_database(server: str, keep: bool) -> Iterator[str]:
-    name = f"tsuho_bench_exports_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = psycopg.conninfo.conninfo_to_dict(server)
-    url = (
-        f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}"
-        f":{params.get('port', '5432')}/{name}"
-    )
-    try:
-        yield url
-    finally:
-        if keep:
-            print(f"kept the database: {url}")
-        else:
-            with psycopg.connect(server, autocommit=True) as conn:
-                drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                conn.execute(drop.format(sql.Identifier(name)))
-
-
 def prepare(url: str, rows: int) -> str:
     """Migrate, load the areas, generate the reports; return an analyst token."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import create_engine
     from sqlalchemy import pool
     from sqlalchemy.orm import Session
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["configure_logger"] = False
+    seed.prepare(url, rows)
     engine = create_engine(database_url(url), poolclass=pool.NullPool)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
     with Session(engine) as session:
-        records = read_files(sorted(BUNDLED_DIR.glob("3*.geojson")))
-        save_areas(session, records, load_profile("okayama").service_area)
         token = access.create_token(session, "bench")
         session.commit()
     engine.dispose()
-    started = time.monotonic()
-    with psycopg.connect(url, autocommit=True) as conn:
-        # ST_GeneratePoints may return a few points fewer than asked; ask for 1 % more.
-        conn.execute(RESIDENTS)
-        conn.execute(REPORTS, {"per_ward": rows // 4 + rows // 400 + 10, "rows": rows})
-        conn.execute("VACUUM ANALYZE")
-        made = conn.execute("SELECT count(*) FROM reports").fetchone()
-    assert made and made[0] == rows, f"generated {made} reports, not {rows}"
-    print(f"generated {rows} reports in {time.monotonic() - started:.0f} s", flush=True)
     return token
 
 
@@ -217,21 +135,6 @@ with psycopg.connect(sys.argv[1]) as conn:
 
 
 # --- measuring ---
-
-
-def machine_busy() -> float:
-    with open("/proc/stat") as stat:
-        values = [int(v) for v in stat.readline().split()[1:]]
-    return (sum(values[:8]) - values[3] - values[4] - values[7]) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_quiet(timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        before = machine_busy()
-        time.sleep(1.0)
-        if machine_busy() - before < QUIET_CORES:
-            return
 
 
 def timed(
@@ -288,49 +191,6 @@ class PeakWatcher(threading.Thread):
             time.sleep(0.02)
 
 
-@dataclass
-class Gunicorn:
-    process: subprocess.Popen[bytes]
-    url: str
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
-
-
-def start_gunicorn(db_url: str, work: Path) -> Gunicorn:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": db_url, "TSUHO_VAR_DIR": str(work), "SECRET_KEY": "b"}
-    env.pop("TEST_DATABASE_URL", None)
-    log = (work / "gunicorn.log").open("wb")
-    command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}",
-               "--workers", "2", "--log-level", "warning", "app:create_app()"]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    server = Gunicorn(process, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((work / "gunicorn.log").read_text()[-3000:])
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            if len(server.workers()) == 2:
-                return server
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop_gunicorn(server: Gunicorn) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-
-
 def status_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -344,7 +204,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_tsuho(server: Gunicorn, token: str, env: dict[str, str]) -> Run:
+def run_tsuho(server: serving.Gunicorn, token: str, env: dict[str, str]) -> Run:
     workers = server.workers()
     before, cpu = {}, {}
     for pid in workers:
@@ -475,11 +335,14 @@ def benchmark(args: argparse.Namespace) -> int:
             sys.exit(f"{tool} is missing (scripts/system-packages.sh gdal-bin; curl; psql)")
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tsuho-bench-")))
-        url = stack.enter_context(throwaway_database(server_url(), args.keep))
+        server_url = seed.server_url()
+        url = stack.enter_context(
+            seed.throwaway_database(server_url, args.keep, "tsuho_bench_exports")
+        )
         token = prepare(url, args.rows)
         statement, features = export_statement(url)
-        server = start_gunicorn(url, work)
-        stack.callback(stop_gunicorn, server)
+        server = serving.start_gunicorn(url, work)
+        stack.callback(serving.stop_gunicorn, server)
         ctx = {"url": url, "statement": statement, "token": token, "server": server}
         # Warm the caches and the workers' connections; count the floor's bytes once.
         ctx["floor_bytes"] = measure("floor", ctx, 0, count=True).bytes

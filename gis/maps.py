@@ -29,6 +29,8 @@ N03_ATTRIBUTION = (
     "https://nlftp.mlit.go.jp/ksj/gml/datalist/KsjTmplt-N03-v3_1.html</a>）を加工して作成"
 )
 OUTLINE_STYLE = {"color": "#1d4ed8", "weight": 2, "opacity": 0.8, "fill": False}
+# Web Mercator: the world is 256 pixels wide at zoom 0, twice as wide at each zoom level.
+TILE_PIXELS = 256
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ def area_map(
     serve_locally(cluster, static_url)
     cluster.add_to(m)
     return m
+
+
+def degrees_across(pixels: int, zoom: int) -> float:
+    """Return how many degrees of longitude ``pixels`` screen pixels span at ``zoom``."""
+    return pixels * 360 / (TILE_PIXELS * 2**zoom)
 
 
 def split(m: folium.Map) -> MapParts:

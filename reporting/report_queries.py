@@ -1,4 +1,4 @@
-"""The one query behind every view of reports: exports, the OGC API and, later, the staff map.
+"""The one query behind every view of reports: exports, the OGC API and the staff map.
 
 Visibility is decided here, once:
 
@@ -122,6 +122,19 @@ def feature_rows(rows: Rows, *, ordered: bool = False) -> Select[str]:
     properties = {c.key: c for c in row.c if c.key not in ("id", "location")}
     features = select(geojson.feature_text(row.c.id, row.c.location, properties))
     return features.order_by(row.c.id) if ordered else features
+
+
+def cell_counts(rows: Rows, size: float) -> Rows:
+    """Return, per square grid cell of ``size`` degrees, its rows counted and their mean point.
+
+    The grid is anchored at 0,0 rather than at the box asked for, so a cell keeps its place
+    and its count while a map pans.
+    """
+    row = rows.subquery("report")
+    lon, lat = func.ST_X(row.c.location), func.ST_Y(row.c.location)
+    return select(
+        func.count().label("reports"), func.avg(lon).label("lon"), func.avg(lat).label("lat")
+    ).group_by(func.floor(lon / size), func.floor(lat / size))
 
 
 def csv_rows(rows: Rows) -> Rows:

@@ -1,10 +1,12 @@
 // The staff map's reports: fetched for the visible box from /api/reports.geojson, clustered,
 // coloured by status. Popups are built with DOM text nodes: report text is never parsed as HTML.
+// A box holding too many to fetch shows the server's counts per grid cell instead.
 (function () {
   "use strict";
   var settings = JSON.parse(document.getElementById("map-settings").textContent);
   var map = window[settings.map];
   var cluster = window[settings.cluster];
+  var cells = L.layerGroup().addTo(map);
   var notice = document.getElementById("map-notice");
   var controller = null;
   var timer = null;
@@ -86,20 +88,41 @@
     return m;
   }
 
+  // Drawn like the cluster group's own icons; a click zooms in towards the cell's reports.
+  function cell(found) {
+    var count = found[2];
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    var icon = document.createElement("div");
+    line(icon, "span", String(count));
+    var at = L.latLng(found[1], found[0]);
+    var m = L.marker(at, {
+      icon: L.divIcon({ html: icon, className: "marker-cluster marker-cluster-" + size,
+                        iconSize: L.point(40, 40) })
+    });
+    m.on("click", function () {
+      map.setView(at, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+    });
+    return m;
+  }
+
   function load() {
     if (controller) { controller.abort(); }
     controller = new AbortController();
     var signal = controller.signal;
     var q = query();
     say(settings.text.loading);
-    getJSON(settings.count + "?" + q, signal).then(function (found) {
+    var zoom = "&zoom=" + Math.round(map.getZoom());
+    getJSON(settings.count + "?" + q + zoom, signal).then(function (found) {
       if (found.count > settings.limit) {
         cluster.clearLayers();
+        cells.clearLayers();
+        (found.cells || []).forEach(function (c) { cells.addLayer(cell(c)); });
         say(settings.text.zoom_in, found.count);
         return null;
       }
       return getJSON(settings.geojson + "?" + q, signal).then(function (data) {
         cluster.clearLayers();
+        cells.clearLayers();
         cluster.addLayers(data.features.filter(function (f) { return f.geometry; }).map(marker));
         say(settings.text.shown, data.features.length);
       });

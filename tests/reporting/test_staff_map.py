@@ -9,13 +9,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from reporting import staff_map
 from reporting.db import db
 from reporting.models import Report
 from tests.conftest import AppFactory
+from tests.reporting.line_world import KITA
 from tests.reporting.staff_browser import add_user
 from tests.reporting.staff_browser import log_in
 from tests.reporting.staff_browser import referenced_urls
 from tests.reporting.test_staff_reports import ATTRIBUTE
+from tests.reporting.test_staff_reports import PER_METRE
 from tests.reporting.test_staff_reports import SCRIPT
 from tests.reporting.test_staff_reports import seed
 
@@ -84,6 +87,29 @@ def test_the_api_serves_a_staff_session_and_the_count_follows_filters(
     assert staff.get(f"/staff/map/count.json?bbox={BOX}&category=park").get_json()["count"] == 1
     assert staff.get("/staff/map/count.json?bbox=0,0,1,1").get_json()["count"] == 0
     assert staff.get("/staff/map/count.json?status=nonsense").status_code == 400
+
+
+def test_a_box_with_too_many_reports_gets_their_counts_per_cell(
+    app: Flask, staff: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(app)
+    seed(app, north_m=100)
+    seed(app, north_m=-10_000)  # a cell at zoom 12 is about 2.7 km across
+    monkeypatch.setattr(staff_map, "MARKER_LIMIT", 2)
+    found = staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=12").get_json()
+    assert found["count"] == 3
+    far, near = sorted(found["cells"], key=lambda cell: cell[2])
+    assert far[2] == 1 and near[2] == 2
+    # A cell sits at the mean of its reports, not at the corner of the grid.
+    assert near[0] == pytest.approx(KITA[0], abs=1e-6)
+    assert near[1] == pytest.approx(KITA[1] + 50 * PER_METRE, abs=1e-6)
+    parks = staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=12&category=park").get_json()
+    assert parks == {"count": 0, "limit": 2}
+    # Within the limit the page fetches the reports themselves, so no cells are sent.
+    monkeypatch.setattr(staff_map, "MARKER_LIMIT", 3)
+    assert "cells" not in staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=12").get_json()
+    assert staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=19").status_code == 400
+    assert staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=-1").status_code == 400
 
 
 def test_the_popup_carries_the_note_as_data(app: Flask, staff: FlaskClient) -> None:
