@@ -72,9 +72,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy reporting gis
 
+## bench: every benchmark, each printing its figures beside a baseline from the same run
 bench: $(STAMP)
+	scripts/localdb.sh install
+	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk wrk
 	$(BIN)/python bench/photos.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/staff_map.py
 
 db:
