@@ -9,15 +9,23 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from reporting import line_fake
-from reporting import line_simulator as sim
+from reporting import line_fake_server
+from reporting.line_simulator import session
+from reporting.line_simulator.resident import DEMO_SECRET
+from reporting.line_simulator.resident import DEMO_TOKEN
+from reporting.line_simulator.script import ScriptError
+from reporting.line_simulator.script import StepFailed
+from reporting.line_simulator.script import load_script
 
 line = AppGroup("line", help="Simulate LINE residents, or serve a fake LINE Platform.")
 
 
 @line.command("simulate", with_appcontext=False)
 @click.option(
-    "--server", default=sim.DEFAULT_WEBHOOK, show_default=True, help="the webhook URL to post to"
+    "--server",
+    default=session.DEFAULT_WEBHOOK,
+    show_default=True,
+    help="the webhook URL to post to",
 )
 @click.option(
     "--script",
@@ -28,19 +36,19 @@ line = AppGroup("line", help="Simulate LINE residents, or serve a fake LINE Plat
 )
 @click.option("--interactive", is_flag=True, help="type steps at a prompt (after any scripts)")
 @click.option("--user", help="the LINE user id to play (default: a new random one per script)")
-@click.option("--fake-host", default=sim.DEFAULT_FAKE_HOST, show_default=True)
-@click.option("--fake-port", default=sim.DEFAULT_FAKE_PORT, show_default=True, type=int)
+@click.option("--fake-host", default=session.DEFAULT_FAKE_HOST, show_default=True)
+@click.option("--fake-port", default=session.DEFAULT_FAKE_PORT, show_default=True, type=int)
 @click.option(
     "--secret",
     envvar="LINE_CHANNEL_SECRET",
-    default=sim.DEMO_SECRET,
+    default=DEMO_SECRET,
     show_default=True,
     help="channel secret that signs the webhooks (env LINE_CHANNEL_SECRET)",
 )
 @click.option(
     "--token",
     envvar="LINE_CHANNEL_ACCESS_TOKEN",
-    default=sim.DEMO_TOKEN,
+    default=DEMO_TOKEN,
     show_default=True,
     help="access token the fake platform accepts (env LINE_CHANNEL_ACCESS_TOKEN)",
 )
@@ -69,10 +77,10 @@ def simulate(
     LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN. Without --script, it is interactive.
     """
     try:
-        loaded = [sim.load_script(path, sys.stdin) for path in scripts]
-    except sim.ScriptError as exc:
+        loaded = [load_script(path, sys.stdin) for path in scripts]
+    except ScriptError as exc:
         raise click.ClickException(str(exc)) from exc
-    options = sim.Options(
+    options = session.Options(
         server=server,
         fake_host=fake_host,
         fake_port=fake_port,
@@ -83,20 +91,22 @@ def simulate(
         user_id=user,
     )
     try:
-        receipts = sim.simulate(options, loaded, sys.stdout, interactive=interactive or not loaded)
-    except sim.StepFailed as exc:
+        receipts = session.simulate(
+            options, loaded, sys.stdout, interactive=interactive or not loaded
+        )
+    except StepFailed as exc:
         raise click.ClickException(str(exc)) from exc
     if receipts:
         click.echo(f"receipt numbers given: {' '.join(receipts)}")
 
 
 @line.command("fake", with_appcontext=False)
-@click.option("--host", default=sim.DEFAULT_FAKE_HOST, show_default=True)
-@click.option("--port", default=sim.DEFAULT_FAKE_PORT, show_default=True, type=int)
+@click.option("--host", default=session.DEFAULT_FAKE_HOST, show_default=True)
+@click.option("--port", default=session.DEFAULT_FAKE_PORT, show_default=True, type=int)
 @click.option(
     "--token",
     envvar="LINE_CHANNEL_ACCESS_TOKEN",
-    default=sim.DEMO_TOKEN,
+    default=DEMO_TOKEN,
     show_default=True,
     help="the channel access token it accepts (env LINE_CHANNEL_ACCESS_TOKEN)",
 )
@@ -106,4 +116,4 @@ def fake(host: str, port: int, token: str) -> None:
         f"fake LINE Platform on http://{host}:{port}: start Tsuho with "
         f"LINE_API_HOST=http://{host}:{port} and the same LINE_CHANNEL_ACCESS_TOKEN"
     )
-    line_fake.run(host, port, token)  # werkzeug says so and exits when the port is taken
+    line_fake_server.run(host, port, token)  # werkzeug says so and exits when the port is taken

@@ -1,48 +1,29 @@
-"""A local stand-in for LINE's Messaging API, so tests and the resident simulator run offline."""
+"""A local stand-in for LINE's Messaging API, so tests and the resident simulator run offline.
+
+This module holds the platform's state: what it issued, holds and was sent. What it refuses is
+in reporting.line_fake_rules; reporting.line_fake_server serves it over HTTP.
+"""
 
 from __future__ import annotations
 
 import copy
-import hmac
 import itertools
-import logging
-import re
 import secrets
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections import deque
 from collections.abc import Callable
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
-from http.client import responses
 from typing import Any
 
-from flask import Flask
-from flask import Response
-from flask import g
-from flask import jsonify
-from flask import request
-from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
+from reporting.line_fake_rules import QUOTABLE_TYPES
+from reporting.line_fake_rules import ApiError
+from reporting.line_fake_rules import check_push
+from reporting.line_fake_rules import check_reply
+from reporting.line_fake_rules import loading_seconds
 
-log = logging.getLogger(__name__)
-
-# Message types LINE documents for sending (textV2, coupon are newer; line-bot-sdk knows them).
-MESSAGE_TYPES = frozenset({"text", "textV2", "image", "video", "audio", "location", "sticker",
-                           "imagemap", "template", "flex", "coupon"})
-# Types LINE returns a quoteToken for in sentMessages, so a later message can quote them.
-QUOTABLE_TYPES = frozenset({"text", "textV2", "sticker", "image", "video"})
-MAX_MESSAGES = 5
-MAX_TEXT = 5000
-MAX_QUICK_REPLY_ITEMS = 13
-MAX_LABEL = 20
-RETRY_KEY = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 ENDPOINTS = ("reply", "push", "content", "profile", "loading")
 REPLY = "reply"
 PUSH = "push"
@@ -84,64 +65,6 @@ class LoadingAnimation:
     shown_at: float
 
 
-class ApiError(Exception):
-    """An error answered in LINE's shape: {"message", "details": [{"message", "property"}]}."""
-
-    def __init__(self, status: int, message: str, details: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, Any] = {"message": message, **(extra or {})}
-        if details:
-            self.body["details"] = details
-        self.headers = headers or {}
-
-
-def _detail(message: str, prop: str) -> dict[str, str]:
-    return {"message": message, "property": prop}
-
-
-def _invalid_body(details: list[dict[str, str]]) -> ApiError:
-    return ApiError(400, f"The request body has {len(details)} error(s)", details)
-
-
-def _messages_errors(messages: Any) -> list[dict[str, str]]:
-    """Check LINE's documented limits on message objects; return one detail per violation."""
-    if not isinstance(messages, list) or not MAX_MESSAGES >= len(messages) >= 1:
-        return [_detail(f"Size must be between 1 and {MAX_MESSAGES}", "messages")]
-    errors = []
-    for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        kind = message.get("type") if isinstance(message, dict) else None
-        if kind not in MESSAGE_TYPES:
-            allowed = ", ".join(sorted(MESSAGE_TYPES))
-            errors.append(_detail(f"Must be one of: {allowed}", f"{where}.type"))
-            continue
-        if kind in ("text", "textV2"):
-            text = message.get("text")
-            if not isinstance(text, str) or not text:
-                errors.append(_detail("May not be empty", f"{where}.text"))
-            elif len(text) > MAX_TEXT:
-                errors.append(_detail(f"Length must be between 0 and {MAX_TEXT}", f"{where}.text"))
-        if "quickReply" in message:
-            errors += _quick_reply_errors(message["quickReply"], f"{where}.quickReply")
-    return errors
-
-
-def _quick_reply_errors(quick_reply: Any, where: str) -> list[dict[str, str]]:
-    items = quick_reply.get("items") if isinstance(quick_reply, dict) else None
-    if not isinstance(items, list) or not MAX_QUICK_REPLY_ITEMS >= len(items) >= 1:
-        return [_detail(f"Size must be between 1 and {MAX_QUICK_REPLY_ITEMS}", f"{where}.items")]
-    errors = []
-    for j, item in enumerate(items):
-        action = item.get("action") if isinstance(item, dict) else None
-        if not isinstance(action, dict) or not action.get("type"):
-            errors.append(_detail("May not be null", f"{where}.items[{j}].action"))
-        elif len(str(action.get("label", ""))) > MAX_LABEL:
-            errors.append(_detail(f"Length must be between 0 and {MAX_LABEL}",
-                                  f"{where}.items[{j}].action.label"))
-    return errors
 
 
 @dataclass
@@ -277,9 +200,10 @@ class FakeLinePlatform:
                 raise TimeoutError(f"{user_id} was sent {len(got)} of {count} messages: {got}")
             return list(self._by_user[user_id])
 
-    # --- the API, called by the HTTP routes below ---
+    # --- the API, as reporting.line_fake_server's routes call it ---
 
-    def _take_fault(self, endpoint: str) -> _Fault | None:
+    def take_fault(self, endpoint: str) -> _Fault | None:
+        """The next queued fault for a call to endpoint, taken off the queue."""
         with self._cond:
             for fault in self._faults:
                 if fault.endpoint in (None, endpoint):
@@ -287,25 +211,14 @@ class FakeLinePlatform:
                     return fault
         return None
 
-    def _hold(self, seconds: float) -> None:
+    def hold(self, seconds: float) -> None:
+        """Hold an answer back, as delay_next asked, until reset or shutdown releases it."""
         # An Event wait rather than sleep, so reset() releases held answers at once.
         self._released.wait(seconds)
 
-    def _check_token(self, authorization: str | None) -> None:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme != "Bearer" or not token:
-            raise ApiError(401, "Authorization header required. "
-                                "Must follow the scheme, 'Authorization: Bearer <ACCESS TOKEN>'")
-        if not hmac.compare_digest(token.encode(), self.channel_access_token.encode()):
-            raise ApiError(401, "Authentication failed. Confirm that the access token"
-                                " in the authorization header is valid.")
-
-    def _reply(self, body: dict[str, Any]) -> dict[str, Any]:
-        errors = _messages_errors(body.get("messages"))
-        if not isinstance(body.get("replyToken"), str):
-            errors.insert(0, _detail("May not be empty", "replyToken"))
-        if errors:
-            raise _invalid_body(errors)
+    def reply(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Send a reply with its one-time token and answer as LINE does."""
+        check_reply(body)
         with self._cond:
             token = self._reply_tokens.get(body["replyToken"])
             if token is None or not token.usable or (
@@ -316,14 +229,9 @@ class FakeLinePlatform:
             self.replies += 1
             return {"sentMessages": self._record(token.user_id, REPLY, body)}
 
-    def _push(self, body: dict[str, Any], retry_key: str | None, request_id: str) -> dict[str, Any]:
-        if retry_key is not None and not RETRY_KEY.fullmatch(retry_key):
-            raise ApiError(400, "The retry key is invalid. Specify it as a UUID in hexadecimal")
-        errors = _messages_errors(body.get("messages"))
-        if not isinstance(body.get("to"), str) or not body["to"]:
-            errors.insert(0, _detail("May not be empty", "to"))
-        if errors:
-            raise _invalid_body(errors)
+    def push(self, body: dict[str, Any], retry_key: str | None, request_id: str) -> dict[str, Any]:
+        """Send a push, once per retry key, and answer as LINE does."""
+        check_push(body, retry_key)
         with self._cond:
             if retry_key is not None and retry_key in self._retry_keys:
                 accepted_id, sent = self._retry_keys[retry_key]
@@ -350,7 +258,8 @@ class FakeLinePlatform:
         self._cond.notify_all()
         return sent
 
-    def _content(self, message_id: str) -> _Content:
+    def content(self, message_id: str) -> _Content:
+        """A message's content as the user sent it, until LINE deletes it."""
         with self._cond:
             content = self._contents.get(message_id)
         if content is None:
@@ -359,134 +268,16 @@ class FakeLinePlatform:
             raise ApiError(410, "The content is no longer available")
         return content
 
-    def _profile(self, user_id: str) -> dict[str, str]:
+    def profile(self, user_id: str) -> dict[str, str]:
+        """What the user's profile shares."""
         with self._cond:
             profile = self._profiles.get(user_id)
         if profile is None:
             raise ApiError(404, "Not found")
         return dict(profile)
 
-    def _show_loading(self, body: dict[str, Any]) -> None:
-        seconds = body.get("loadingSeconds", 20)  # LINE's default when it is left out
-        errors = []
-        if not isinstance(body.get("chatId"), str) or not body["chatId"]:
-            errors.append(_detail("May not be empty", "chatId"))
-        if type(seconds) is not int or not 60 >= seconds >= 5 or seconds % 5:
-            errors.append(_detail("Must be a multiple of 5 between 5 and 60", "loadingSeconds"))
-        if errors:
-            raise _invalid_body(errors)
+    def show_loading(self, body: dict[str, Any]) -> None:
+        """Record a loading animation the bot asked for."""
+        seconds = loading_seconds(body)
         with self._cond:
             self._loading.append(LoadingAnimation(body["chatId"], seconds, self.clock()))
-
-
-def _error(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    response = jsonify(body)
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
-
-
-def create_fake_app(platform: FakeLinePlatform) -> Flask:
-    """Serve LINE's Messaging API paths (api.line.me and api-data.line.me) over platform."""
-    app = Flask(__name__)
-    app.json = json = DefaultJSONProvider(app)
-    json.ensure_ascii = False  # LINE answers UTF-8 JSON, with its keys in its own order
-    json.sort_keys = False
-
-    @app.before_request
-    def gate() -> Response | None:
-        g.request_id = str(uuid.uuid4())
-        if request.endpoint not in ENDPOINTS:
-            return None
-        fault = platform._take_fault(request.endpoint)
-        if fault is not None and fault.status is not None:
-            return _error(fault.status, {"message": responses.get(fault.status, "Error")})
-        g.delay = fault.delay if fault is not None else 0.0
-        platform._check_token(request.headers.get("Authorization"))
-        # LINE refuses a retry key on APIs that do not support one.
-        if request.endpoint != PUSH and "X-Line-Retry-Key" in request.headers:
-            raise ApiError(400, "The retry key is not supported on this API")
-        return None
-
-    @app.after_request
-    def finish(response: Response) -> Response:
-        response.headers["x-line-request-id"] = g.get("request_id", "")
-        if g.get("delay"):
-            platform._hold(g.delay)
-        return response
-
-    @app.errorhandler(ApiError)
-    def api_error(error: ApiError) -> Response:
-        return _error(error.status, error.body, error.headers)
-
-    # LINE answers JSON even for paths and methods it does not serve.
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    def http_error(error: HTTPException) -> Response:
-        return _error(error.code or 500, {"message": error.name})
-
-    def json_body() -> dict[str, Any]:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ApiError(400, "The request body could not be parsed as JSON")
-        return body
-
-    @app.post("/v2/bot/message/reply", endpoint=REPLY)
-    def reply() -> Response:
-        return jsonify(platform._reply(json_body()))
-
-    @app.post("/v2/bot/message/push", endpoint=PUSH)
-    def push() -> Response:
-        key = request.headers.get("X-Line-Retry-Key")
-        return jsonify(platform._push(json_body(), key, g.request_id))
-
-    @app.get("/v2/bot/message/<message_id>/content", endpoint="content")
-    def content(message_id: str) -> Response:
-        found = platform._content(message_id)
-        return Response(found.data, content_type=found.content_type)
-
-    @app.get("/v2/bot/profile/<user_id>", endpoint="profile")
-    def profile(user_id: str) -> Response:
-        return jsonify(platform._profile(user_id))
-
-    @app.post("/v2/bot/chat/loading/start", endpoint="loading")
-    def loading() -> tuple[Response, int]:
-        platform._show_loading(json_body())
-        return jsonify({}), 202
-
-    return app
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Keep each test's output free of one access-log line per API call."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-@contextmanager
-def serve(platform: FakeLinePlatform, host: str = "127.0.0.1",
-          port: int = 0) -> Iterator[FakeLinePlatform]:
-    """Serve platform over HTTP in a daemon thread; port 0 picks a free port."""
-    server = make_server(host, port, create_fake_app(platform), threaded=True,
-                         request_handler=_QuietHandler)
-    # A short poll keeps shutdown quick at the end of every test.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="fake-line", daemon=True)
-    thread.start()
-    platform.url = f"http://{'127.0.0.1' if host in ('', '0.0.0.0') else host}:{server.port}"
-    try:
-        yield platform
-    finally:
-        platform.url = None
-        platform.release_held()
-        server.shutdown()  # serve_forever then closes the socket itself
-        thread.join()
-
-
-def run(host: str, port: int, channel_access_token: str) -> None:
-    """Serve a fresh fake platform until interrupted, for the CLI and manual testing."""
-    server = make_server(host, port, create_fake_app(FakeLinePlatform(channel_access_token)),
-                         threaded=True)
-    log.info("fake LINE platform on http://%s:%d", host, server.port)
-    server.serve_forever()  # werkzeug's returns quietly on Ctrl-C

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 
 from reporting.line_fake import FakeLinePlatform
 from reporting.line_fake import SentMessage
-from reporting.line_fake import serve
 from reporting.line_fake_events import EventBuilder
 from reporting.line_fake_events import signature
 from reporting.line_fake_events import webhook_body
+from reporting.line_fake_server import serve
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"

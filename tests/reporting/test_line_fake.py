@@ -46,12 +46,12 @@ from linebot.v3.webhooks import VideoMessageContent
 from pydantic.v1 import ValidationError
 
 from reporting.line_fake import FakeLinePlatform
-from reporting.line_fake import serve
 from reporting.line_fake_events import EventBuilder
 from reporting.line_fake_events import EventJson
 from reporting.line_fake_events import redelivered
 from reporting.line_fake_events import signature
 from reporting.line_fake_events import webhook_body
+from reporting.line_fake_server import serve
 
 TOKEN = "test-channel-access-token"
 SECRET = "test-channel-secret"

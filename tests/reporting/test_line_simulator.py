@@ -19,11 +19,38 @@ from flask import Flask
 from PIL import Image
 
 from reporting import conversation as talk
-from reporting import line_simulator as sim
 from reporting.line_api import LineClient
 from reporting.line_fake import FakeLinePlatform
 from reporting.line_fake import SentMessage
 from reporting.line_fake_events import signature
+from reporting.line_simulator.buttons import Choice
+from reporting.line_simulator.buttons import choices
+from reporting.line_simulator.buttons import find_choice
+from reporting.line_simulator.demo_photos import DEMO_SUBJECTS
+from reporting.line_simulator.demo_photos import SIZE
+from reporting.line_simulator.demo_photos import demo_photo
+from reporting.line_simulator.prompt import interact
+from reporting.line_simulator.resident import NoReply
+from reporting.line_simulator.resident import Simulator
+from reporting.line_simulator.resident import Webhook
+from reporting.line_simulator.script import Choose
+from reporting.line_simulator.script import Expect
+from reporting.line_simulator.script import Follow
+from reporting.line_simulator.script import Location
+from reporting.line_simulator.script import Photos
+from reporting.line_simulator.script import PhotoSpec
+from reporting.line_simulator.script import Profile
+from reporting.line_simulator.script import Say
+from reporting.line_simulator.script import Script
+from reporting.line_simulator.script import ScriptError
+from reporting.line_simulator.script import StepFailed
+from reporting.line_simulator.script import Sticker
+from reporting.line_simulator.script import Tap
+from reporting.line_simulator.script import Unfollow
+from reporting.line_simulator.script import load_script
+from reporting.line_simulator.script import parse_script
+from reporting.line_simulator.session import HttpWebhook
+from reporting.line_simulator.transcript import Transcript
 from reporting.photos import clean_photo
 from reporting.settings import libpq_url
 from tests.conftest import AppFactory
@@ -57,7 +84,7 @@ def line(platform: FakeLinePlatform) -> Iterator[LineClient]:
 
 def test_every_directive_is_read(tmp_path: Path) -> None:
     (tmp_path / "hole.jpg").write_bytes(b"not looked at until sent")
-    script = sim.parse_script(
+    script = parse_script(
         "\n".join(
             [
                 "# a resident who speaks English",
@@ -83,34 +110,34 @@ def test_every_directive_is_read(tmp_path: Path) -> None:
     )
     assert script.name == "resident.txt"
     assert script.steps == (
-        sim.Profile("en", "Emma Smith", 2),
-        sim.Follow(4),
-        sim.Tap("consent=yes&v=2026-11-01", 5),
-        sim.Say("report the hole", 6),
-        sim.Say("C# is not a comment", 7),
-        sim.Choose("Danger / emergency", 8),
-        sim.Photos((sim.PhotoSpec(path=tmp_path / "hole.jpg"),), False, 9),
-        sim.Photos(
+        Profile("en", "Emma Smith", 2),
+        Follow(4),
+        Tap("consent=yes&v=2026-11-01", 5),
+        Say("report the hole", 6),
+        Say("C# is not a comment", 7),
+        Choose("Danger / emergency", 8),
+        Photos((PhotoSpec(path=tmp_path / "hole.jpg"),), False, 9),
+        Photos(
             (
-                sim.PhotoSpec(demo="pothole"),
-                sim.PhotoSpec(demo="pothole2"),
-                sim.PhotoSpec(demo="crack"),
+                PhotoSpec(demo="pothole"),
+                PhotoSpec(demo="pothole2"),
+                PhotoSpec(demo="crack"),
             ),
             True,
             10,
         ),
-        sim.Photos((sim.PhotoSpec(demo="bench"), sim.PhotoSpec(demo="bench2")), False, 11),
-        sim.Location(34.6551, 133.9195, "岡山市北区 駅元町", 12),
-        sim.Location(-1.5, 2.0, "", 13),
-        sim.Sticker(14),
-        sim.Expect("受付番号", 15),
-        sim.Unfollow(16),
+        Photos((PhotoSpec(demo="bench"), PhotoSpec(demo="bench2")), False, 11),
+        Location(34.6551, 133.9195, "岡山市北区 駅元町", 12),
+        Location(-1.5, 2.0, "", 13),
+        Sticker(14),
+        Expect("受付番号", 15),
+        Unfollow(16),
     )
 
 
 def test_a_profile_without_a_name_gets_one_in_its_language(tmp_path: Path) -> None:
-    (step,) = sim.parse_script("profile ja", tmp_path).steps
-    assert step == sim.Profile("ja", "シミュレーター住民", 1)
+    (step,) = parse_script("profile ja", tmp_path).steps
+    assert step == Profile("ja", "シミュレーター住民", 1)
 
 
 @pytest.mark.parametrize(
@@ -140,16 +167,16 @@ def test_a_profile_without_a_name_gets_one_in_its_language(tmp_path: Path) -> No
 )
 def test_a_bad_line_is_refused_with_its_number(tmp_path: Path, line: str, message: str) -> None:
     text = f"follow\n# the next line is wrong\n{line}\nsay 通報\n"
-    with pytest.raises(sim.ScriptError) as refused:
-        sim.parse_script(text, tmp_path, "bad.txt")
+    with pytest.raises(ScriptError) as refused:
+        parse_script(text, tmp_path, "bad.txt")
     assert refused.value.line == 3
     assert str(refused.value).startswith("bad.txt:3: ")
     assert message in str(refused.value)
 
 
 def test_a_profile_after_the_first_event_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(sim.ScriptError, match=r"^s:3: profile must come before the first event"):
-        sim.parse_script("profile en\nfollow\nprofile ja\n", tmp_path, "s")
+    with pytest.raises(ScriptError, match=r"^s:3: profile must come before the first event"):
+        parse_script("profile en\nfollow\nprofile ja\n", tmp_path, "s")
 
 
 def test_scripts_are_read_from_files_with_photos_beside_them_or_stdin(tmp_path: Path) -> None:
@@ -157,19 +184,19 @@ def test_scripts_are_read_from_files_with_photos_beside_them_or_stdin(tmp_path: 
     (tmp_path / "shots" / "a.png").write_bytes(b"png")
     path = tmp_path / "s.txt"
     path.write_text("photo shots/a.png\n", encoding="utf-8")
-    script = sim.load_script(str(path), io.StringIO())
+    script = load_script(str(path), io.StringIO())
     (step,) = script.steps
-    assert step == sim.Photos((sim.PhotoSpec(path=tmp_path / "shots" / "a.png"),), False, 1)
-    assert isinstance(step, sim.Photos)
+    assert step == Photos((PhotoSpec(path=tmp_path / "shots" / "a.png"),), False, 1)
+    assert isinstance(step, Photos)
     assert step.specs[0].load() == (b"png", "image/png")
-    piped = sim.load_script("-", io.StringIO("say hi\n"))
-    assert piped == sim.Script("<stdin>", (sim.Say("hi", 1),))
+    piped = load_script("-", io.StringIO("say hi\n"))
+    assert piped == Script("<stdin>", (Say("hi", 1),))
 
 
 def test_the_demo_scripts_are_valid() -> None:
     assert 3 <= len(DEMO_SCRIPTS) <= 5
     for path in DEMO_SCRIPTS:
-        assert sim.load_script(str(path), io.StringIO()).steps
+        assert load_script(str(path), io.StringIO()).steps
 
 
 # --- buttons -----------------------------------------------------------------------------
@@ -196,19 +223,19 @@ def sent_by_the_bot(platform: FakeLinePlatform, line: LineClient) -> SentMessage
 def test_choose_maps_labels_to_the_bots_buttons(
     platform: FakeLinePlatform, line: LineClient
 ) -> None:
-    buttons = sim.choices(sent_by_the_bot(platform, line))
+    buttons = choices(sent_by_the_bot(platform, line))
     assert [b.label for b in buttons] == [
         "道路", "公園", "Danger / emergency", "ヘルプ", "位置情報を送る", "カメラで撮る"
     ]
-    assert sim.find_choice(buttons, "公園") == sim.Choice("公園", "postback", "cat=park", "公園")
-    assert sim.find_choice(buttons, "ＤＡＮＧＥＲ  /  Emergency").data == "action=emergency"
-    assert sim.find_choice(buttons, "ヘルプ") == sim.Choice("ヘルプ", "message", None, "ヘルプ")
-    assert sim.find_choice(buttons, "5").kind == "location"
-    assert sim.find_choice(buttons, "カメラで撮る").kind == "camera"
-    with pytest.raises(sim.StepFailed, match=r"no button '道' .*\[道路\] \[公園\]"):
-        sim.find_choice(buttons, "道")
-    with pytest.raises(sim.StepFailed, match="no button '7'"):
-        sim.find_choice(buttons, "7")
+    assert find_choice(buttons, "公園") == Choice("公園", "postback", "cat=park", "公園")
+    assert find_choice(buttons, "ＤＡＮＧＥＲ  /  Emergency").data == "action=emergency"
+    assert find_choice(buttons, "ヘルプ") == Choice("ヘルプ", "message", None, "ヘルプ")
+    assert find_choice(buttons, "5").kind == "location"
+    assert find_choice(buttons, "カメラで撮る").kind == "camera"
+    with pytest.raises(StepFailed, match=r"no button '道' .*\[道路\] \[公園\]"):
+        find_choice(buttons, "道")
+    with pytest.raises(StepFailed, match="no button '7'"):
+        find_choice(buttons, "7")
 
 
 class EchoBot:
@@ -231,10 +258,10 @@ class EchoBot:
 
 
 def resident(
-    platform: FakeLinePlatform, bot: sim.Webhook, out: io.StringIO, **kwargs: Any
-) -> sim.Simulator:
-    transcript = sim.Transcript(out)
-    return sim.Simulator(platform, bot, transcript, secret=SECRET, user_id=USER, **kwargs)
+    platform: FakeLinePlatform, bot: Webhook, out: io.StringIO, **kwargs: Any
+) -> Simulator:
+    transcript = Transcript(out)
+    return Simulator(platform, bot, transcript, secret=SECRET, user_id=USER, **kwargs)
 
 
 def test_choosing_a_button_sends_what_the_button_sends(
@@ -243,11 +270,11 @@ def test_choosing_a_button_sends_what_the_button_sends(
     sent_by_the_bot(platform, line)
     bot, out = EchoBot(platform, line), io.StringIO()
     simulator = resident(platform, bot, out, settle=0.01)
-    simulator.run(sim.Choose("公園"))
-    simulator.run(sim.Choose("ヘルプ"))
-    simulator.run(sim.Choose("位置情報を送る"))
-    simulator.run(sim.Tap("cat=road"))
-    simulator.run(sim.Expect("got cat=road"))
+    simulator.run(Choose("公園"))
+    simulator.run(Choose("ヘルプ"))
+    simulator.run(Choose("位置情報を送る"))
+    simulator.run(Tap("cat=road"))
+    simulator.run(Expect("got cat=road"))
     assert [e["type"] for e in bot.events] == ["postback", "message", "postback"]
     assert bot.events[0]["postback"] == {"data": "cat=park"}
     assert bot.events[1]["message"]["text"] == "ヘルプ"
@@ -265,14 +292,14 @@ def test_an_image_set_is_one_webhook_of_shuffled_images(
     bot = EchoBot(platform, line, answer=False)
     simulator = resident(platform, bot, io.StringIO(), timeout=0.1, settle=0.01)
     names = [f"pothole{i}" for i in range(1, 7)]
-    with pytest.raises(sim.NoReply):
-        simulator.run(sim.Photos(tuple(sim.PhotoSpec(demo=n) for n in names), as_set=True))
+    with pytest.raises(NoReply):
+        simulator.run(Photos(tuple(PhotoSpec(demo=n) for n in names), as_set=True))
     sets = [e["message"]["imageSet"] for e in bot.events]
     assert len({s["id"] for s in sets}) == 1
     assert sorted(s["index"] for s in sets) == [1, 2, 3, 4, 5, 6]
     assert {s["total"] for s in sets} == {6}
     served = [line.content(e["message"]["id"]) for e in bot.events]
-    assert sorted(served) == sorted(sim.demo_photo(n) for n in names)
+    assert sorted(served) == sorted(demo_photo(n) for n in names)
 
 
 def test_no_reply_names_the_worker_and_the_fake_platform(
@@ -280,8 +307,8 @@ def test_no_reply_names_the_worker_and_the_fake_platform(
 ) -> None:
     bot = EchoBot(platform, line, answer=False)
     simulator = resident(platform, bot, io.StringIO(), timeout=0.1)
-    script = sim.Script("quiet.txt", (sim.Follow(1), sim.Say("通報", 2)))
-    with pytest.raises(sim.NoReply) as silent:
+    script = Script("quiet.txt", (Follow(1), Say("通報", 2)))
+    with pytest.raises(NoReply) as silent:
         simulator.run_script(script)
     assert str(silent.value).startswith("quiet.txt:1: no reply within 0.1 s: ")
     assert f"`flask --app app worker` running with LINE_API_HOST={platform.url}" in str(
@@ -291,8 +318,8 @@ def test_no_reply_names_the_worker_and_the_fake_platform(
 
 def test_a_failed_expectation_names_its_line(platform: FakeLinePlatform, line: LineClient) -> None:
     simulator = resident(platform, EchoBot(platform, line), io.StringIO(), settle=0.01)
-    script = sim.Script("s.txt", (sim.Say("hello", 1), sim.Expect("goodbye", 2)))
-    with pytest.raises(sim.StepFailed, match=r"^s.txt:2: expected .* 'goodbye', got 'got hello'"):
+    script = Script("s.txt", (Say("hello", 1), Expect("goodbye", 2)))
+    with pytest.raises(StepFailed, match=r"^s.txt:2: expected .* 'goodbye', got 'got hello'"):
         simulator.run_script(script)
 
 
@@ -301,10 +328,10 @@ def test_an_unreachable_server_is_said_plainly() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with requests.Session() as session:
-        webhook = sim.HttpWebhook(f"http://127.0.0.1:{port}/line/webhook", session, timeout=2)
-        with pytest.raises(sim.StepFailed, match="cannot reach .*: is the server running"):
+        webhook = HttpWebhook(f"http://127.0.0.1:{port}/line/webhook", session, timeout=2)
+        with pytest.raises(StepFailed, match="cannot reach .*: is the server running"):
             webhook.post(b"{}", "sig")
-        with pytest.raises(sim.StepFailed, match="did not answer within 0.3 s"):
+        with pytest.raises(StepFailed, match="did not answer within 0.3 s"):
             webhook.wait_until_up(0.3)
 
 
@@ -314,7 +341,7 @@ def test_the_prompt_reads_directives_and_keeps_going_after_mistakes(
     out = io.StringIO()
     simulator = resident(platform, EchoBot(platform, line), out, settle=0.01)
     typed = iter(["help", "tpa x", "say 通報", "choose 9", "expect got 通報", "quit", "say no"])
-    sim.interact(simulator, lambda prompt: next(typed))
+    interact(simulator, lambda prompt: next(typed))
     transcript = out.getvalue()
     assert "location LAT LON [ADDRESS]" in transcript
     assert "error: input:2: unknown directive 'tpa'" in transcript
@@ -327,13 +354,13 @@ def test_the_prompt_reads_directives_and_keeps_going_after_mistakes(
 # --- demo photos -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("subject", sim.DEMO_SUBJECTS)
+@pytest.mark.parametrize("subject", DEMO_SUBJECTS)
 def test_demo_photos_are_the_same_every_time_and_the_bot_keeps_them(subject: str) -> None:
-    paint = sim.demo_photo.__wrapped__
+    paint = demo_photo.__wrapped__
     photo = paint(subject)
     assert photo == paint(subject)
     with Image.open(io.BytesIO(photo)) as image:
-        assert (image.format, image.size) == ("JPEG", sim.SIZE)
+        assert (image.format, image.size) == ("JPEG", SIZE)
     assert clean_photo(photo).content_hash != clean_photo(paint(subject + "2")).content_hash
 
 
@@ -378,10 +405,10 @@ def test_each_demo_script_files_its_report(
     app = make_app(fresh_areas_db_url, **line_config(platform))
     out = io.StringIO()
     try:
-        simulator = sim.Simulator(
-            platform, AppWebhook(app), sim.Transcript(out), secret=SECRET, settle=0.01
+        simulator = Simulator(
+            platform, AppWebhook(app), Transcript(out), secret=SECRET, settle=0.01
         )
-        simulator.run_script(sim.load_script(str(path), io.StringIO()))
+        simulator.run_script(load_script(str(path), io.StringIO()))
     finally:
         app.extensions["tsuho.line"].close()
     ((receipt, *filed),) = reports(fresh_areas_db_url)
