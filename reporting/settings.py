@@ -66,6 +66,10 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         # Base map tiles: data, not code, so a remote server is allowed; a city may run its own.
         "MAP_TILES_URL": env.get("MAP_TILES_URL"),
         "MAP_TILES_ATTRIBUTION": env.get("MAP_TILES_ATTRIBUTION"),
+        # Above this many reports in its visible box the staff map shows counts per grid cell
+        # and asks staff to zoom in or filter: the GeoJSON export has no limit parameter, and
+        # a browser clusters 20,000 points smoothly.
+        "MAP_MARKER_LIMIT": _whole_number(env, "MAP_MARKER_LIMIT", 20_000),
         # No ping before each checkout: it costs a round trip per request. A connection the
         # server dropped fails one request instead (the webhook answers 503 and LINE
         # redelivers), and the pool is then refreshed.
@@ -81,9 +85,24 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
     return config
 
 
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    """Return the variable as an int, or ``default`` when it is unset or empty."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+
+
 def check(config: Mapping[str, Any]) -> None:
     """Fail fast on settings the service cannot start without."""
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         raise ConfigError("DATABASE_URL is not set (make run starts a local PostGIS and sets it)")
     if config.get("TSUHO_ENV") == "production" and not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY must be set in production")
+    limit = config.get("MAP_MARKER_LIMIT")
+    # instance/config.py and test configs bypass the environment's parsing.
+    if type(limit) is not int or limit < 0:
+        raise ConfigError(f"MAP_MARKER_LIMIT must be a whole number, not {limit!r}")

@@ -1,9 +1,10 @@
 """The staff map: the page (Folium, no reports embedded), report counts and popups for its script.
 
 The page's script (static/js/staff_map.js) asks ``count.json`` how many reports the visible box
-holds, then fetches them from ``/api/reports.geojson`` for that box when there are not too many.
-When there are, ``count.json`` also gives their counts per grid cell, which the page draws
-instead, so a city-wide view of 100,000 reports shows where they are without fetching them.
+holds, then fetches them from ``/api/reports.geojson`` for that box when there are not too many
+(no more than the ``MAP_MARKER_LIMIT`` setting). When there are, ``count.json`` also gives
+their counts per grid cell, which the page draws instead, so a city-wide view of 100,000
+reports shows where they are without fetching them.
 """
 
 from datetime import UTC
@@ -40,10 +41,6 @@ from reporting.report_queries import report_rows
 from reporting.staff_reports_web import STATUS_LABELS
 from reporting.staff_reports_web import _report
 
-# Above this many reports in the visible box the page shows counts per grid cell and asks
-# staff to zoom in or filter: the GeoJSON export has no limit parameter, and a browser
-# clusters 20,000 points smoothly.
-MARKER_LIMIT = 20_000
 # The side of a grid cell on screen, about the size of a marker cluster's icon and its margin.
 CELL_PIXELS = 80
 STATUS_COLOURS = {
@@ -132,7 +129,6 @@ def _settings(parts: maps.MapParts, filters: dict[str, str]) -> dict[str, Any]:
         "geojson": url_for("analyst_api.reports_geojson"),
         "count": url_for("staff.map_count"),
         "popup": url_for("staff.report_popup", report_id=0),
-        "limit": MARKER_LIMIT,
         "colours": STATUS_COLOURS,
         "text": {
             "loading": _("Loading reports…"),
@@ -147,8 +143,9 @@ def _settings(parts: maps.MapParts, filters: dict[str, str]) -> dict[str, Any]:
 def count() -> ResponseReturnValue:
     """Say how many reports the box and filters match, for the map to decide whether to fetch.
 
-    Given the map's ``zoom``, the answer also holds, when there are too many to fetch, their
-    counts and mean points per grid cell of about CELL_PIXELS on screen.
+    The answer holds the limit above which the page does not fetch them. Given the map's
+    ``zoom``, it also holds, when there are more, their counts and mean points per grid cell
+    of about CELL_PIXELS on screen.
     """
     args = api_args()
     if request.args.get("bbox"):
@@ -158,17 +155,18 @@ def count() -> ResponseReturnValue:
         zoom = _zoom(request.args.get("zoom"))
     except BadParameter as problem:
         return jsonify(error=str(problem)), 400
+    limit = current_app.config["MAP_MARKER_LIMIT"]
     rows = report_rows(report_filter, Visibility(notes=False))
     # JIT compilation would cost more than the whole query (0.4 s over 100,000 reports).
     prepare_transaction(db.session())
     if zoom is None:
         found = db.session.scalar(select(func.count()).select_from(rows.subquery()))
-        return jsonify(count=found, limit=MARKER_LIMIT)
+        return jsonify(count=found, limit=limit)
     size = maps.degrees_across(CELL_PIXELS, zoom)
     cells = db.session.execute(cell_counts(rows, size)).all()
     found = sum(cell.reports for cell in cells)
-    answer: dict[str, Any] = {"count": found, "limit": MARKER_LIMIT}
-    if found > MARKER_LIMIT:
+    answer: dict[str, Any] = {"count": found, "limit": limit}
+    if found > limit:
         answer["cells"] = [[round(c.lon, 6), round(c.lat, 6), c.reports] for c in cells]
     return jsonify(answer)
 

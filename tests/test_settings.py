@@ -27,6 +27,17 @@ def test_defaults(tmp_path: Path) -> None:
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://x/y"
 
 
+def test_the_map_marker_limit_is_a_whole_number(tmp_path: Path) -> None:
+    assert from_environment({}, tmp_path)["MAP_MARKER_LIMIT"] == 20_000
+    assert from_environment({"MAP_MARKER_LIMIT": "500"}, tmp_path)["MAP_MARKER_LIMIT"] == 500
+    with pytest.raises(ConfigError, match="MAP_MARKER_LIMIT"):
+        from_environment({"MAP_MARKER_LIMIT": "20k"}, tmp_path)
+    for wrong in (-1, "5", None):
+        with pytest.raises(ConfigError, match="MAP_MARKER_LIMIT"):
+            create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://x/y", "SECRET_KEY": "x",
+                        "MAP_MARKER_LIMIT": wrong})
+
+
 def test_a_local_secret_key_is_made_once_and_kept(tmp_path: Path) -> None:
     first = from_environment({}, tmp_path)["SECRET_KEY"]
     second = from_environment({}, tmp_path)["SECRET_KEY"]

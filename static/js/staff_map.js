@@ -1,6 +1,6 @@
 // The staff map's reports: fetched for the visible box from /api/reports.geojson, clustered,
 // coloured by status. Popups are built with DOM text nodes: report text is never parsed as HTML.
-// A box holding too many to fetch shows the server's counts per grid cell instead.
+// A box holding more than count.json's limit shows the server's counts per grid cell instead.
 (function () {
   "use strict";
   var settings = JSON.parse(document.getElementById("map-settings").textContent);
@@ -88,7 +88,8 @@
     return m;
   }
 
-  // Drawn like the cluster group's own icons; a click zooms in towards the cell's reports.
+  // Drawn like the cluster group's own icons (map-cell tells them apart); a click zooms in
+  // towards the cell's reports.
   function cell(found) {
     var count = found[2];
     var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
@@ -96,7 +97,7 @@
     line(icon, "span", String(count));
     var at = L.latLng(found[1], found[0]);
     var m = L.marker(at, {
-      icon: L.divIcon({ html: icon, className: "marker-cluster marker-cluster-" + size,
+      icon: L.divIcon({ html: icon, className: "map-cell marker-cluster marker-cluster-" + size,
                         iconSize: L.point(40, 40) })
     });
     m.on("click", function () {
@@ -113,7 +114,7 @@
     say(settings.text.loading);
     var zoom = "&zoom=" + Math.round(map.getZoom());
     getJSON(settings.count + "?" + q + zoom, signal).then(function (found) {
-      if (found.count > settings.limit) {
+      if (found.count > found.limit) {
         cluster.clearLayers();
         cells.clearLayers();
         (found.cells || []).forEach(function (c) { cells.addLayer(cell(c)); });

@@ -1,6 +1,8 @@
 """The staff map in a real browser: Debian's Chromium driven by Playwright against gunicorn."""
 
 from collections.abc import Iterator
+from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -34,6 +36,14 @@ USER = "U" + "5" * 32
 # A transparent pixel: every tile, with no request leaving the machine.
 BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+Point = tuple[float, float]
+# Two groups of reports on one parallel, 7 km apart, a hidden report in each. The first view
+# (zoom 12 at KITA, the city's centre) holds both groups, more than LIMIT; two levels in at the
+# west group it holds those alone, 117 pixels apart, no cluster of MarkerCluster's 80.
+WEST = [(KITA[0] + dx, KITA[1]) for dx in (0, 0.01, 0.02)]
+EAST = [(KITA[0] + dx, KITA[1]) for dx in (0.1, 0.105, 0.11, 0.115)]
+HIDDEN = [(KITA[0] + 0.005, KITA[1]), (KITA[0] + 0.1025, KITA[1])]
+LIMIT = 5
 
 
 @dataclass
@@ -43,7 +53,11 @@ class Site:
     report_ids: list[int]
 
 
-def _seed(db_url: str) -> list[int]:
+def _seed(db_url: str, points: list[Point], hidden: Sequence[Point] = ()) -> list[int]:
+    """Add the staff account, a report at each point and a hidden one at each ``hidden`` point.
+
+    The first report's note is XSS; the ids returned are the shown reports', in order.
+    """
     engine = create_engine(db_url, poolclass=pool.NullPool)
     ids = []
     with Session(engine) as session:
@@ -51,28 +65,32 @@ def _seed(db_url: str) -> list[int]:
         person = Resident(line_user_id=USER, language="ja", consent_version="2026-11-01")
         session.add(person)
         session.flush()
-        for i in range(12):
+        for i, (lon, lat) in enumerate([*points, *hidden]):
             report = reports.create_report(
                 session, category="road" if i % 3 else "park", subcategory=None,
-                lon=KITA[0] + i * 0.0005, lat=KITA[1], now=datetime.now(UTC),
+                lon=lon, lat=lat, now=datetime.now(UTC),
                 note=XSS if i == 0 else None, resident_id=person.id,
             )
-            ids.append(report.id)
+            if i < len(points):
+                ids.append(report.id)
+            else:
+                report.hidden, report.hidden_reason = True, "privacy"
         session.commit()
     engine.dispose()
     return ids
 
 
-@pytest.fixture
-def site(fresh_areas_db_url: str, tmp_path: Path) -> Iterator[Site]:
-    ids = _seed(fresh_areas_db_url)
+@contextmanager
+def serving(db_url: str, tmp_path: Path, ids: list[int], **settings: str) -> Iterator[Site]:
+    """Serve the app and run its worker on the database, ``settings`` added to their environment."""
     with line_platform() as platform:
         env = {
-            "DATABASE_URL": fresh_areas_db_url,
+            "DATABASE_URL": db_url,
             "PHOTO_DIR": str(tmp_path / "photos"),
             "SECRET_KEY": "e2e",
             "MAP_TILES_URL": BLANK_TILE,
             **{k: str(v) for k, v in line_config(platform).items()},
+            **settings,
         }
         jobs = worker(env, tmp_path / "worker.log")
         try:
@@ -80,6 +98,21 @@ def site(fresh_areas_db_url: str, tmp_path: Path) -> Iterator[Site]:
                 yield Site(url, platform, ids)
         finally:
             jobs.stop()
+
+
+@pytest.fixture
+def site(fresh_areas_db_url: str, tmp_path: Path) -> Iterator[Site]:
+    ids = _seed(fresh_areas_db_url, [(KITA[0] + i * 0.0005, KITA[1]) for i in range(12)])
+    with serving(fresh_areas_db_url, tmp_path, ids) as served:
+        yield served
+
+
+@pytest.fixture
+def crowded_site(fresh_areas_db_url: str, tmp_path: Path) -> Iterator[Site]:
+    """WEST and EAST shown, more than the site's marker limit; HIDDEN hidden."""
+    ids = _seed(fresh_areas_db_url, WEST + EAST, HIDDEN)
+    with serving(fresh_areas_db_url, tmp_path, ids, MAP_MARKER_LIMIT=str(LIMIT)) as served:
+        yield served
 
 
 @pytest.fixture
@@ -156,6 +189,49 @@ def test_staff_work_the_map_in_a_browser(site: Site, browser: Browser) -> None:
 
     for url in requests:
         assert url.startswith(site.url) or url.startswith("data:"), url
+
+
+def test_a_crowded_view_shows_counts_per_cell_until_zoomed_in(
+    crowded_site: Site, browser: Browser
+) -> None:
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    sign_in(page, crowded_site.url)
+
+    # More than the limit: counts per grid cell, hidden reports left out, nothing fetched.
+    page.wait_for_selector(".map-cell", timeout=15_000)
+    notice_says(page, str(len(WEST + EAST)))
+    cells = page.locator(".map-cell")
+    assert sum(int(n) for n in cells.all_text_contents()) == len(WEST + EAST)
+    assert cells.count() >= 2
+    assert markers(page) == 0
+    assert not [url for url in requests if "/api/reports.geojson" in url]
+
+    # A click on the westmost cell zooms in two levels, where the west group alone is in view.
+    before = zoom(page)
+    min(cells.all(), key=lambda c: c.bounding_box()["x"]).click()  # type: ignore[index]
+    notice_says(page, str(len(WEST)))
+    assert zoom(page) == before + 2
+    assert markers(page) == len(WEST)
+    assert cells.count() == 0
+
+    # Each is a report's own marker, with its popup.
+    page.locator("path.leaflet-interactive").first.click()
+    page.wait_for_selector(".map-popup p a", timeout=10_000)
+    link = page.locator(".map-popup p a").first.get_attribute("href")
+    assert link in [f"/staff/reports/{i}" for i in crowded_site.report_ids[: len(WEST)]]
+
+    for url in requests:
+        assert url.startswith(crowded_site.url) or url.startswith("data:"), url
+
+
+def zoom(page: Page) -> int:
+    """The map's zoom level."""
+    return int(page.evaluate("""() => {
+        const s = JSON.parse(document.getElementById('map-settings').textContent);
+        return window[s.map].getZoom();
+    }"""))
 
 
 def notice_says(page, text: str) -> None:  # noqa: ANN001

@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from reporting import staff_map
 from reporting.db import db
 from reporting.models import Report
 from tests.conftest import AppFactory
@@ -32,11 +31,15 @@ def app(fresh_areas_db_url: str, make_app: AppFactory) -> Flask:
     return application
 
 
-@pytest.fixture
-def staff(app: Flask) -> FlaskClient:
+def signed_in(app: Flask) -> FlaskClient:
     client = app.test_client()
     log_in(client, "tanaka")
     return client
+
+
+@pytest.fixture
+def staff(app: Flask) -> FlaskClient:
+    return signed_in(app)
 
 
 def test_the_map_page_is_small_local_and_embeds_no_reports(app: Flask, staff: FlaskClient) -> None:
@@ -89,25 +92,36 @@ def test_the_api_serves_a_staff_session_and_the_count_follows_filters(
     assert staff.get("/staff/map/count.json?status=nonsense").status_code == 400
 
 
-def test_a_box_with_too_many_reports_gets_their_counts_per_cell(
-    app: Flask, staff: FlaskClient, monkeypatch: pytest.MonkeyPatch
+def hide(app: Flask, report_id: int) -> None:
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        assert report is not None
+        report.hidden, report.hidden_reason = True, "privacy"
+        db.session.commit()
+
+
+def test_a_box_with_more_reports_than_the_configured_limit_gets_their_counts_per_cell(
+    app: Flask, staff: FlaskClient, fresh_areas_db_url: str, make_app: AppFactory
 ) -> None:
     seed(app)
     seed(app, north_m=100)
     seed(app, north_m=-10_000)  # a cell at zoom 12 is about 2.7 km across
-    monkeypatch.setattr(staff_map, "MARKER_LIMIT", 2)
-    found = staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=12").get_json()
-    assert found["count"] == 3
+    hide(app, seed(app, north_m=400))  # neither counted nor pulling its cell's point
+    count = f"/staff/map/count.json?bbox={BOX}&zoom=12"
+    assert staff.get(count).get_json() == {"count": 3, "limit": 20_000}
+    crowded = signed_in(make_app(fresh_areas_db_url, MAP_MARKER_LIMIT=2))
+    found = crowded.get(count).get_json()
+    assert found["count"] == 3 and found["limit"] == 2
     far, near = sorted(found["cells"], key=lambda cell: cell[2])
     assert far[2] == 1 and near[2] == 2
     # A cell sits at the mean of its reports, not at the corner of the grid.
     assert near[0] == pytest.approx(KITA[0], abs=1e-6)
     assert near[1] == pytest.approx(KITA[1] + 50 * PER_METRE, abs=1e-6)
-    parks = staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=12&category=park").get_json()
-    assert parks == {"count": 0, "limit": 2}
-    # Within the limit the page fetches the reports themselves, so no cells are sent.
-    monkeypatch.setattr(staff_map, "MARKER_LIMIT", 3)
-    assert "cells" not in staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=12").get_json()
+    assert crowded.get(f"{count}&category=park").get_json() == {"count": 0, "limit": 2}
+    assert crowded.get(f"/staff/map/count.json?bbox={BOX}").get_json() == {"count": 3, "limit": 2}
+    # At the limit the page fetches the reports themselves, so no cells are sent.
+    at_limit = signed_in(make_app(fresh_areas_db_url, MAP_MARKER_LIMIT=3))
+    assert at_limit.get(count).get_json() == {"count": 3, "limit": 3}
     assert staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=19").status_code == 400
     assert staff.get(f"/staff/map/count.json?bbox={BOX}&zoom=-1").status_code == 400
 
