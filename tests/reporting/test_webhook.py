@@ -231,6 +231,25 @@ def test_an_unreachable_database_gets_503_so_line_redelivers(
     assert "redeliver" in response.json["title"]
 
 
+def test_after_the_server_drops_its_connections_one_delivery_fails_then_all_succeed(
+    app: Flask, events: EventBuilder
+) -> None:
+    # No ping before checkout: a connection the server dropped (a restart) fails one request
+    # with 503, which LINE redelivers, and the whole pool is refreshed, not one connection.
+    with app.app_context():
+        held = [db.engine.raw_connection() for _ in range(3)]
+        for connection in held:
+            connection.close()  # back to the pool, three idle connections
+    rows(app, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+              " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    client = app.test_client()
+    sent = [webhook_body(BOT, [events.text(USER, str(n))]) for n in range(3)]
+    assert [post(client, body).status_code for body in sent] == [503, 200, 200]
+    assert post(client, sent[0]).status_code == 200  # the redelivery
+    assert stored(app) == 3
+    assert len(jobs(app)) == 3
+
+
 def test_without_a_channel_secret_the_webhook_is_unavailable(
     fresh_db_url: str, make_app: AppFactory
 ) -> None:
