@@ -88,6 +88,11 @@ init_cluster() {
     if [ "$(id -u)" = 0 ] && ! runuser -u "$owner" -- test -x "$root/var"; then
         data="/var/tmp/tsuho-pg-$(printf '%s' "$root" | cksum | cut -d' ' -f1)"
         ln -sfn "$data" "$link"
+        # A checkout at this same path made it, and was deleted with its link: take it over.
+        if [ -f "$data/PG_VERSION" ]; then
+            log "using the cluster a checkout at this path left in $data"
+            return
+        fi
     fi
     mkdir -p "$data"
     [ "$(id -u)" = 0 ] && chown "$owner" "$data" && chmod 700 "$data"
