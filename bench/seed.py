@@ -78,11 +78,7 @@ def throwaway_database(server: str, keep: bool, prefix: str = "tsuho_bench") -> 
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = psycopg.conninfo.conninfo_to_dict(server)
-    url = (
-        f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}"
-        f":{params.get('port', '5432')}/{name}"
-    )
+    url = with_database(server, name)
     try:
         yield url
     finally:
@@ -94,20 +90,39 @@ def throwaway_database(server: str, keep: bool, prefix: str = "tsuho_bench") -> 
                 conn.execute(drop.format(sql.Identifier(name)))
 
 
-def prepare(url: str, rows: int) -> None:
-    """Migrate the database, load Okayama's areas and generate ``rows`` reports."""
+def with_database(server: str, name: str) -> str:
+    """Return a postgresql:// URL for database ``name`` on the server (libpq form)."""
+    params = psycopg.conninfo.conninfo_to_dict(server)
+    user = params.get("user", "postgres")
+    password = f":{params['password']}" if params.get("password") else ""
+    host, port = params.get("host", "127.0.0.1"), params.get("port", "5432")
+    return f"postgresql://{user}{password}@{host}:{port}/{name}"
+
+
+def migrate(url: str, root: Path = ROOT) -> None:
+    """Run ``alembic upgrade head`` from the checkout at ``root``, as tests/conftest.py does."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine
     from sqlalchemy import pool
-    from sqlalchemy.orm import Session
 
-    config = Config(str(ROOT / "alembic.ini"))
+    config = Config(str(root / "alembic.ini"))
     config.attributes["configure_logger"] = False
     engine = create_engine(database_url(url), poolclass=pool.NullPool)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    engine.dispose()
+
+
+def prepare(url: str, rows: int) -> None:
+    """Migrate the database, load Okayama's areas and generate ``rows`` reports."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import pool
+    from sqlalchemy.orm import Session
+
+    migrate(url)
+    engine = create_engine(database_url(url), poolclass=pool.NullPool)
     with Session(engine) as session:
         records = read_files(sorted(BUNDLED_DIR.glob("3*.geojson")))
         save_areas(session, records, load_profile("okayama").service_area)

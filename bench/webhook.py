@@ -41,26 +41,25 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import wait_quiet  # noqa: E402
+from bench.seed import migrate  # noqa: E402
+from bench.seed import server_url  # noqa: E402
+from bench.seed import throwaway_database  # noqa: E402
 from reporting.line_fake import FakeLinePlatform  # noqa: E402
 from reporting.line_fake_events import EventBuilder  # noqa: E402
 from reporting.line_fake_events import signature  # noqa: E402
 from reporting.line_fake_events import webhook_body  # noqa: E402
-from reporting.settings import database_url  # noqa: E402
-from reporting.settings import libpq_url  # noqa: E402
 
 PATH = "/line/webhook"
 SECRET = "0123456789abcdef0123456789abcdef"  # a channel secret is 32 hex digits
@@ -274,62 +273,6 @@ def read_load(path: Path, window: Window) -> Load:
 
 
 # --- the database ---
-
-
-def server_url() -> str:
-    """Return the PostgreSQL server to make the throwaway database on (libpq form)."""
-    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if not given:
-        started = subprocess.run(
-            [str(ROOT / "scripts" / "localdb.sh"), "start"],
-            check=True, capture_output=True, text=True, timeout=300,
-        )
-        given = started.stdout.strip().splitlines()[-1]
-    return libpq_url(database_url(given))
-
-
-def with_database(server: str, name: str) -> str:
-    """Return a postgresql:// URL for database name on the server, for gunicorn's env."""
-    params = psycopg.conninfo.conninfo_to_dict(server)
-    user = params.get("user", "postgres")
-    password = f":{params['password']}" if params.get("password") else ""
-    host, port = params.get("host", "127.0.0.1"), params.get("port", "5432")
-    return f"postgresql://{user}{password}@{host}:{port}/{name}"
-
-
-@contextlib.contextmanager
-def throwaway_database(server: str, root: Path = ROOT) -> Iterator[str]:
-    """Create a database migrated to head (plus bench_bodies), drop it on the way out."""
-    name = f"tsuho_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        url = with_database(server, name)
-        migrate(url, root)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(BODIES_TABLE)
-        yield url
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-def migrate(url: str, root: Path = ROOT) -> None:
-    """Run `alembic upgrade head` on the database, as tests/conftest.py does."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-    from sqlalchemy import pool
-
-    config = Config(str(root / "alembic.ini"))
-    config.attributes["configure_logger"] = False
-    engine = create_engine(database_url(url), poolclass=pool.NullPool)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    engine.dispose()
 
 
 def database_facts(url: str) -> str:
@@ -673,20 +616,6 @@ def sleep_until(moment: float) -> None:
     time.sleep(max(0.0, moment - time.monotonic()))
 
 
-def wait_quiet(timeout: float, limit: float = QUIET_CORES) -> float:
-    """Wait, at most timeout seconds, until the machine is idle; return the busy cores seen.
-
-    The servers are idle between runs, so whatever is busy is somebody else's work.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        before = machine_cpu()[0]
-        time.sleep(1.0)
-        busy = machine_cpu()[0] - before
-        if busy < limit or time.monotonic() >= deadline:
-            return busy
-
-
 # --- the benchmark ---
 
 
@@ -718,7 +647,7 @@ def measure(
     best: Run | None = None
     per_sender = int(args.max_rate * (args.warmup + args.seconds + TAIL) / args.concurrency)
     for attempt in range(1, args.retries + 2):
-        if wait_quiet(args.quiet_wait) >= QUIET_CORES:
+        if wait_quiet(args.quiet_wait, QUIET_CORES) >= QUIET_CORES:
             print("  the machine is busy with other work; measuring anyway", flush=True)
         speed = speed_ms()
         directory = work / f"{server.name.replace(' ', '_')}_{round_}_{attempt}"
@@ -866,7 +795,10 @@ def benchmark(args: argparse.Namespace) -> int:
         sys.exit("wrk is not installed (apt-get install wrk), or pass --client aiohttp")
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tsuho-bench-")))
-        db_url = stack.enter_context(throwaway_database(server_url(), args.tsuho_root))
+        db_url = stack.enter_context(throwaway_database(server_url(), keep=False))
+        migrate(db_url, args.tsuho_root)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute(BODIES_TABLE)
         servers = {}
         for name in SERVERS:
             servers[name] = start_server(name, db_url, work, args)
