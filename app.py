@@ -4,19 +4,18 @@ import os
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 
-from reporting import analyst_api
 from reporting import commands
 from reporting import jobs
-from reporting import line_webhook
-from reporting import ogc_api
-from reporting import open311
 from reporting import ops
 from reporting import settings
-from reporting import staff_admin
-from reporting import staff_auth
-from reporting import staff_views
+from reporting.analysts import api as analyst_api
+from reporting.analysts import ogc as ogc_api
+from reporting.analysts import tokens as token_cli
+from reporting.city_profile import InvalidProfile
+from reporting.city_profile import UnknownCity
 from reporting.city_profile import load_profile
 from reporting.db import db
 from reporting.extensions import CookieSessions
@@ -24,27 +23,37 @@ from reporting.extensions import babel
 from reporting.extensions import csrf
 from reporting.extensions import login_manager
 from reporting.extensions import web_config
-from reporting.line_api import LineClient
+from reporting.line import cli as line_cli
+from reporting.line import jobs as line_jobs
+from reporting.line import webhook as line_webhook
+from reporting.line.api import LineClient
+from reporting.open311 import views as open311
 from reporting.photo_store import FilesystemPhotoStore
+from reporting.staff import admin as staff_admin
+from reporting.staff import auth as staff_auth
+from reporting.staff import views as staff_views
 
 ROOT = Path(__file__).resolve().parent
+# Every channel's background tasks, registered on the queue the worker runs.
+TASKS = (line_jobs.register,)
+# What a wrong environment raises while the application is being configured.
+CONFIG_ERRORS = (settings.ConfigError, UnknownCity, InvalidProfile)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(settings.from_environment(os.environ, ROOT))
-    app.config.from_mapping(web_config(app.config["TSUHO_ENV"] == "production"))
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-    else:
-        app.config.from_mapping(test_config)
-    settings.check(app.config)
-    app.extensions["tsuho.city"] = load_profile(app.config["TSUHO_CITY"])
-
+    try:
+        _configure(app, test_config)
+    except CONFIG_ERRORS as exc:
+        # Under ``flask``, one line and exit status 1 rather than a traceback.
+        if click.get_current_context(silent=True) is not None:
+            raise click.ClickException(f"configuration: {exc}") from None
+        raise
     db.init_app(app)
-    app.extensions["tsuho.jobs"] = jobs.create_queue(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.extensions["tsuho.defer"] = jobs.create_deferrer(app.config["SQLALCHEMY_DATABASE_URI"])
+    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.extensions["tsuho.jobs"] = jobs.create_queue(database_url, TASKS)
+    app.extensions["tsuho.defer"] = jobs.create_deferrer(database_url, TASKS)
     app.extensions["tsuho.photos"] = FilesystemPhotoStore(Path(app.config["PHOTO_DIR"]))
     app.extensions["tsuho.line"] = LineClient(
         app.config.get("LINE_CHANNEL_ACCESS_TOKEN") or "", app.config.get("LINE_API_HOST")
@@ -67,4 +76,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)
     commands.register(app)
+    app.cli.add_command(line_cli.line)
+    app.cli.add_command(token_cli.tokens)
     return app
+
+
+def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Read the configuration and the city profile, refusing a wrong environment early."""
+    app.config.from_mapping(settings.from_environment(os.environ, ROOT))
+    app.config.from_mapping(web_config(app.config["TSUHO_ENV"] == "production"))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    settings.check(app.config)
+    app.extensions["tsuho.city"] = load_profile(app.config["TSUHO_CITY"])

@@ -54,7 +54,7 @@ from bench.machine import machine_busy  # noqa: E402
 from bench.machine import wait_quiet  # noqa: E402
 from gis import geojson  # noqa: E402
 from reporting import access  # noqa: E402
-from reporting import pg_copy  # noqa: E402
+from reporting.analysts import pg_copy  # noqa: E402
 from reporting.report_filters import ReportFilter  # noqa: E402
 from reporting.report_queries import Visibility  # noqa: E402
 from reporting.report_queries import feature_rows  # noqa: E402

@@ -182,12 +182,12 @@ def add_staff(url: str) -> None:
     from sqlalchemy import pool
     from sqlalchemy.orm import Session
 
-    from reporting import staff
+    from reporting import accounts
     from reporting.settings import database_url
 
     engine = create_engine(database_url(url), poolclass=pool.NullPool)
     with Session(engine) as session:
-        staff.create_user(session, LOGIN, PASSWORD, "staff")
+        accounts.create_user(session, LOGIN, PASSWORD, "staff")
         session.commit()
     engine.dispose()
 

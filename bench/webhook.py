@@ -56,10 +56,10 @@ from bench.machine import wait_quiet  # noqa: E402
 from bench.seed import migrate  # noqa: E402
 from bench.seed import server_url  # noqa: E402
 from bench.seed import throwaway_database  # noqa: E402
-from reporting.line_fake import FakeLinePlatform  # noqa: E402
-from reporting.line_fake_events import EventBuilder  # noqa: E402
-from reporting.line_fake_events import signature  # noqa: E402
-from reporting.line_fake_events import webhook_body  # noqa: E402
+from reporting.line.sandbox.fake.events import EventBuilder  # noqa: E402
+from reporting.line.sandbox.fake.events import signature  # noqa: E402
+from reporting.line.sandbox.fake.events import webhook_body  # noqa: E402
+from reporting.line.sandbox.fake.platform import FakeLinePlatform  # noqa: E402
 
 PATH = "/line/webhook"
 SECRET = "0123456789abcdef0123456789abcdef"  # a channel secret is 32 hex digits

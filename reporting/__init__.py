@@ -1,1 +1,1 @@
-"""The domain: reports, residents, conversation, photos, triage workflow and the LINE channel."""
+"""The domain at the root (reports, residents, photos, triage, accounts); channels as packages."""

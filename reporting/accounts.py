@@ -1,21 +1,25 @@
-"""Administering staff accounts: each change checked, logged and written to ``staff_audit``."""
+"""Staff accounts: passwords, creating accounts, and each change checked, logged and audited."""
 
 import logging
+import secrets
 from datetime import datetime
 from typing import Any
 
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from sqlalchemy import Select
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import aliased
 
-from reporting import staff
 from reporting.models import STAFF_ROLES
 from reporting.models import StaffAudit
 from reporting.models import StaffUser
 
 log = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()
 
 
 class AccountError(ValueError):
@@ -36,6 +40,53 @@ class OwnAccount(AccountError):
 
 class LastAdmin(AccountError):
     """The change would leave no active admin to manage the service."""
+
+
+class StaffError(ValueError):
+    """A staff account cannot be created or changed as asked."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with Argon2id, the current recommendation for password storage."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Say whether the password is the one that was hashed."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except VerificationError:
+        return False
+
+
+def create_user(
+    session: Session, login: str, password: str, role: str, department: str | None = None
+) -> StaffUser:
+    """Add a staff account; the caller commits."""
+    if role not in STAFF_ROLES:
+        raise StaffError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    if len(password) < 12:
+        raise StaffError("passwords need at least 12 characters")
+    if session.scalar(select(StaffUser.id).where(StaffUser.login == login)) is not None:
+        raise StaffError(f"a staff account {login!r} already exists")
+    user = StaffUser(
+        login=login,
+        display_name=login,
+        password_hash=hash_password(password),
+        role=role,
+        department=department,
+    )
+    session.add(user)
+    return user
+
+
+def ensure_admin(session: Session, password: str | None) -> str | None:
+    """Create the first admin when no admin exists; return the password used, else None."""
+    if session.scalar(select(StaffUser.id).where(StaffUser.role == "admin").limit(1)):
+        return None
+    password = password or secrets.token_urlsafe(12)
+    create_user(session, "admin", password, "admin")
+    return password
 
 
 def record(
@@ -73,10 +124,10 @@ def create_account(
     display_name: str = "",
     department: str | None = None,
 ) -> StaffUser:
-    """Add an account (see ``staff.create_user`` for the password rules); the caller commits."""
+    """Add an account (see ``create_user`` for the password rules); the caller commits."""
     if session.scalar(select(StaffUser.id).where(StaffUser.login == login)) is not None:
         raise LoginTaken(login)
-    user = staff.create_user(session, login, password, role, department)
+    user = create_user(session, login, password, role, department)
     user.display_name = display_name or login
     record(session, actor_id, "created", user, role=role, department=department)
     return user

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporting import accounts
+from reporting.accounts import hash_password
+from reporting.accounts import password_matches
 from reporting.models import StaffUser
-from reporting.staff import hash_password
-from reporting.staff import password_matches
 
 log = logging.getLogger(__name__)
 

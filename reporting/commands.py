@@ -1,4 +1,4 @@
-"""Command-line tools: areas and staff accounts (``flask --app app ...``)."""
+"""Command-line tools of the domain: areas, staff accounts and the worker (``flask --app app``)."""
 
 import os
 from collections.abc import Callable
@@ -17,9 +17,6 @@ from gis.boundaries import bundled_file
 from gis.boundaries import read_files
 from reporting import accounts
 from reporting import jobs
-from reporting import line_cli
-from reporting import staff
-from reporting import token_cli
 from reporting.city_profile import CityProfile
 from reporting.db import db
 from reporting.models import StaffUser
@@ -83,7 +80,7 @@ users = AppGroup("users", help="Manage staff accounts.")
 @users.command("ensure-admin")
 def ensure_admin() -> None:
     """Create the first admin account unless one exists (password from TSUHO_ADMIN_PASSWORD)."""
-    password = staff.ensure_admin(db.session(), os.environ.get("TSUHO_ADMIN_PASSWORD"))
+    password = accounts.ensure_admin(db.session(), os.environ.get("TSUHO_ADMIN_PASSWORD"))
     db.session.commit()
     if password is None:
         click.echo("an admin account exists")
@@ -102,8 +99,8 @@ def ensure_admin() -> None:
 def create_user(login: str, role: str, department: str | None, password: str) -> None:
     """Create a staff account."""
     try:
-        staff.create_user(db.session(), login, password, role, department)
-    except staff.StaffError as exc:
+        accounts.create_user(db.session(), login, password, role, department)
+    except accounts.StaffError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created {role} account {login!r}")
@@ -162,5 +159,3 @@ def register(app: Flask) -> None:
     app.cli.add_command(areas)
     app.cli.add_command(users)
     app.cli.add_command(worker)
-    app.cli.add_command(line_cli.line)
-    app.cli.add_command(token_cli.tokens)

@@ -1,24 +1,31 @@
 """The job queue: procrastinate on the application's own PostgreSQL database."""
 
+from collections.abc import Callable
+from collections.abc import Iterable
+
 import procrastinate
 from procrastinate import JobContext
 
-from reporting import line_jobs
 from reporting.settings import libpq_url
 
 # A worker that sent no heartbeat for this long is taken for dead, and its jobs run again.
 STALLED_AFTER = 30.0
 
+# A channel's tasks, added to a queue by a function the application passes in: the domain
+# runs jobs without knowing which channels define them.
+Registrar = Callable[[procrastinate.App], None]
 
-def create_queue(sqlalchemy_url: str) -> procrastinate.App:
-    """Return a job queue on the database with every task registered; it connects when opened.
+
+def create_queue(sqlalchemy_url: str, tasks: Iterable[Registrar] = ()) -> procrastinate.App:
+    """Return a job queue on the database with the given tasks; it connects when opened.
 
     Each application gets its own queue object, so tests can run several side by side.
     """
     queue = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(sqlalchemy_url))
     )
-    line_jobs.register(queue)
+    for register in tasks:
+        register(queue)
     _register_maintenance(queue)
     return queue
 
@@ -36,7 +43,7 @@ def _register_maintenance(queue: procrastinate.App) -> None:
             await manager.retry_job(job)
 
 
-def create_deferrer(sqlalchemy_url: str) -> procrastinate.App:
+def create_deferrer(sqlalchemy_url: str, tasks: Iterable[Registrar] = ()) -> procrastinate.App:
     """Return a queue for deferring jobs inside the caller's own transaction.
 
     Its connector is synchronous and never opened: every defer passes the connection of the
@@ -46,5 +53,6 @@ def create_deferrer(sqlalchemy_url: str) -> procrastinate.App:
     queue = procrastinate.App(
         connector=procrastinate.SyncPsycopgConnector(conninfo=libpq_url(sqlalchemy_url))
     )
-    line_jobs.register(queue)
+    for register in tasks:
+        register(queue)
     return queue

@@ -5,11 +5,11 @@ import uuid
 import procrastinate
 from sqlalchemy.orm import Session
 
-from reporting import conversation as talk
 from reporting.city_profile import CityProfile
-from reporting.line_handler import queue_messages
+from reporting.dialogue import conversation as talk
 from reporting.models import Report
 from reporting.models import Resident
+from reporting.outbox import queue_messages
 
 # Per status, what the resident is told (ja, en); "new" is the receipt itself, not a change.
 TEMPLATES: dict[str, tuple[str, str]] = {

@@ -16,7 +16,9 @@ def database_url(raw: str) -> str:
     for prefix in ("postgresql://", "postgres://"):
         if raw.startswith(prefix):
             return "postgresql+psycopg://" + raw[len(prefix) :]
-    return raw
+    if raw.startswith("postgresql+psycopg://"):
+        return raw
+    raise ConfigError("DATABASE_URL must be a PostgreSQL URL: postgresql://user:password@host/db")
 
 
 def libpq_url(sqlalchemy_url: str) -> str:

@@ -1,6 +1,10 @@
 """The ``flask --app app`` commands against a real database."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,9 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from gis.schema import Area
+from reporting.accounts import password_matches
 from reporting.db import db
 from reporting.models import StaffUser
-from reporting.staff import password_matches
 from tests.conftest import AppFactory
 
 LINESTRING = {
@@ -137,3 +141,37 @@ def test_ensure_admin_prints_a_generated_password_once(empty_app: Flask) -> None
         admin = db.session.scalars(select(StaffUser)).one()
     assert len(password) >= 16
     assert password_matches(admin.password_hash, password)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+@pytest.mark.parametrize(
+    ("command", "environment", "named"),
+    [
+        (["users", "create", "--help"], {}, "DATABASE_URL"),
+        (["areas", "load"], {}, "DATABASE_URL"),
+        (["routes"], {"DATABASE_URL": "postgresql://x/y", "TSUHO_CITY": "atlantis"}, "atlantis"),
+        (["users", "list"], {"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+    ],
+)
+def test_a_configuration_error_is_one_line_and_a_failure(
+    tmp_path: Path, command: list[str], environment: dict[str, str], named: str
+) -> None:
+    # A checkout with no local cluster: the application file alone, the package installed.
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TSUHO_CITY"}}
+    done = subprocess.run(
+        [FLASK, "--app", "app", *command],
+        cwd=tmp_path,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("Error: configuration:") and named in lines[0]
+    assert "Traceback" not in done.stdout + done.stderr

@@ -1,8 +1,9 @@
-"""The resident's reporting dialogue, one module per part; ``reporting.conversation`` is its face.
+"""The resident's reporting dialogue: a pure state machine, its contract and its words.
 
-Import the dialogue from ``reporting.conversation`` (its contract is documented there); these
-modules are its parts, each importing only those listed before it:
+Import the dialogue from ``conversation`` (its contract is documented there) and its words from
+``texts``; the other modules are its parts, each importing only those listed before it:
 
+    texts     every word shown to residents or understood from them, in ja and en
     values    events, facts, state, settings, replies, actions and the outcome (LINE's limits)
     context   Ctx: one event with everything ``handle`` was given
     reading   postback data, typed commands, and free text kept as data
@@ -15,4 +16,5 @@ modules are its parts, each importing only those listed before it:
     photos    photos and image sets: kept, refused, over the limit, unsent, stray
     steps     how each step takes its answers (the step table)
     dispatch  ``handle``: blocked residents, expiry, and routing one event
+    conversation  the contract callers import: ``handle`` and the values it takes and gives
 """

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from datetime import timezone
 
-from reporting import conversation_text as catalogue
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.consent import ask_consent
 from reporting.dialogue.consent import show_terms
 from reporting.dialogue.context import Ctx

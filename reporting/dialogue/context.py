@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 from typing import TypeAlias
 
-from reporting import conversation_text as catalogue
 from reporting.city_profile import CityProfile
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.values import Event
 from reporting.dialogue.values import Facts
 from reporting.dialogue.values import Settings

@@ -7,9 +7,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from reporting import conversation_text as catalogue
 from reporting.city_profile import Category
 from reporting.city_profile import CityProfile
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.context import Ctx
 
 DRAFT_STEPS = frozenset(

@@ -3,7 +3,7 @@
 from dataclasses import replace
 from typing import Any
 
-from reporting import conversation_text as catalogue
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.context import Draft
 from reporting.dialogue.draft import DRAFT_STEPS

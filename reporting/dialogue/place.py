@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from reporting import conversation_text as catalogue
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.draft import POINT_KEYS
 from reporting.dialogue.draft import area_name

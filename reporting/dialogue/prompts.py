@@ -4,7 +4,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from typing import TypeAlias
 
-from reporting import conversation_text as catalogue
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.context import Draft
 from reporting.dialogue.draft import area_name

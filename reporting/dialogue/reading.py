@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
-from reporting import conversation_text as catalogue
+from reporting.dialogue import texts as catalogue
 from reporting.dialogue.values import MAX_DATA
 
 _CONTROL = frozenset({"Cc", "Cs"})

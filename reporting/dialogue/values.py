@@ -1,6 +1,6 @@
 """The dialogue's values: events in, facts looked up, state, settings, replies, actions, outcome.
 
-What each means to the caller is documented in ``reporting.conversation``, which re-exports them.
+What each means to the caller is documented in ``conversation``, which re-exports them.
 Replies and outcomes check LINE's limits when they are built (ValueError), so a bad catalogue
 fails loudly in tests rather than at LINE.
 """
@@ -15,8 +15,8 @@ from typing import Literal
 from typing import TypeAlias
 
 from gis.wards import AreaRef
-from reporting import conversation_text as catalogue
 from reporting.city_profile import MAX_LABEL
+from reporting.dialogue import texts as catalogue
 
 MAX_REPLIES = 5
 MAX_QUICK_REPLIES = 13

@@ -12,10 +12,10 @@ import psycopg
 import pytest
 import requests
 
-from reporting.line_fake import FakeLinePlatform
-from reporting.line_fake_events import EventBuilder
-from reporting.line_fake_events import signature
-from reporting.line_fake_events import webhook_body
+from reporting.line.sandbox.fake.events import EventBuilder
+from reporting.line.sandbox.fake.events import signature
+from reporting.line.sandbox.fake.events import webhook_body
+from reporting.line.sandbox.fake.platform import FakeLinePlatform
 from reporting.settings import libpq_url
 from tests.conftest import migrate
 from tests.processes import Process

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine
 from sqlalchemy import pool
 from sqlalchemy.orm import Session
 
+from reporting import accounts
 from reporting import reports
-from reporting import staff
-from reporting.line_fake import FakeLinePlatform
+from reporting.line.sandbox.fake.platform import FakeLinePlatform
 from reporting.models import Resident
 from tests.processes import gunicorn
 from tests.processes import worker
@@ -61,7 +61,7 @@ def _seed(db_url: str, points: list[Point], hidden: Sequence[Point] = ()) -> lis
     engine = create_engine(db_url, poolclass=pool.NullPool)
     ids = []
     with Session(engine) as session:
-        staff.create_user(session, "tanaka", PASSWORD, "staff")
+        accounts.create_user(session, "tanaka", PASSWORD, "staff")
         person = Resident(line_user_id=USER, language="ja", consent_version="2026-11-01")
         session.add(person)
         session.flush()

@@ -9,12 +9,12 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from reporting.line_fake import FakeLinePlatform
-from reporting.line_fake import SentMessage
-from reporting.line_fake_events import EventBuilder
-from reporting.line_fake_events import signature
-from reporting.line_fake_events import webhook_body
-from reporting.line_fake_server import serve
+from reporting.line.sandbox.fake.events import EventBuilder
+from reporting.line.sandbox.fake.events import signature
+from reporting.line.sandbox.fake.events import webhook_body
+from reporting.line.sandbox.fake.platform import FakeLinePlatform
+from reporting.line.sandbox.fake.platform import SentMessage
+from reporting.line.sandbox.fake.server import serve
 
 SECRET = "test-channel-secret"
 TOKEN = "test-channel-access-token"

@@ -13,7 +13,7 @@ from reporting.db import db
 from reporting.models import STAFF_ROLES
 from reporting.models import StaffAudit
 from reporting.models import StaffUser
-from reporting.staff_auth import local_path
+from reporting.staff.auth import local_path
 from tests.conftest import AppFactory
 from tests.reporting.staff_browser import PASSWORD
 from tests.reporting.staff_browser import add_user

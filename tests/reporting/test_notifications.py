@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from reporting import reports
 from reporting.db import db
-from reporting.line_fake import FakeLinePlatform
+from reporting.line.sandbox.fake.platform import FakeLinePlatform
 from reporting.models import Report
 from reporting.models import ReportEvent
 from reporting.models import Resident

@@ -1,0 +1,1 @@
+"""The analysts' APIs: GeoJSON and CSV exports, OGC API - Features, API tokens."""

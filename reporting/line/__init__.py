@@ -1,0 +1,1 @@
+"""The resident channel on LINE: webhook, intake, event handling, replies and pushes."""

@@ -1,0 +1,293 @@
+"""Carry out one recorded LINE event: load the resident, ask the conversation, apply its answer.
+
+The steps, FixMyStreet-style: load state → translate the event → look up the facts it needs
+(download and clean a photo, place a location, list recent reports) → ``conversation.handle``
+→ apply the actions (consent, photos, report) → save state → queue the replies → mark the
+event handled. All of it commits together, replies included (as a job), so a crash anywhere
+leaves the event to be handled again from the start, and nothing is done twice.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis import wards
+from reporting import reports
+from reporting.city_profile import CityProfile
+from reporting.dialogue import conversation as talk
+from reporting.line.api import ContentGone
+from reporting.line.api import LineClient
+from reporting.line.api import LineRefused
+from reporting.line.api import LineUnavailable
+from reporting.line.translate import translate
+from reporting.models import Conversation
+from reporting.models import LineEvent
+from reporting.models import Photo
+from reporting.models import Resident
+from reporting.outbox import queue_messages
+from reporting.photo_records import save_photo
+from reporting.photo_store import PhotoStore
+from reporting.photos import CleanedPhoto
+from reporting.photos import PhotoLimits
+from reporting.photos import PhotoRejected
+from reporting.photos import clean_photo
+
+log = logging.getLogger(__name__)
+
+# Retry keys are derived from what they answer, so a retried send can never deliver twice.
+RETRY_NAMESPACE = uuid.UUID("5d0c8f2e-7c3b-4f53-9a55-1f0a4d1f6b10")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What handling an event needs besides the database."""
+
+    line: LineClient
+    photos: PhotoStore
+    city: CityProfile
+    queue: procrastinate.App
+    settings: talk.Settings = talk.DEFAULT_SETTINGS
+    photo_limits: PhotoLimits = PhotoLimits()
+
+
+def handle_pending(session: Session, channel: Channel, event_id: int, now: datetime) -> int:
+    """Handle this event and any earlier unhandled ones of the same resident, oldest first.
+
+    LINE may deliver a resident's events out of order; they are handled in the order they
+    happened. Each is committed on its own. Returns how many were handled.
+    """
+    first = session.get(LineEvent, event_id)
+    if first is None or first.processed_at is not None:
+        return 0
+    pending = session.scalars(
+        select(LineEvent.id)
+        .where(
+            LineEvent.line_user_id == first.line_user_id,
+            LineEvent.processed_at.is_(None),
+            LineEvent.event_time <= first.event_time,
+        )
+        .order_by(LineEvent.event_time, LineEvent.id)
+    ).all()
+    for pending_id in pending:
+        handle_event(session, channel, pending_id, now)
+        session.commit()
+    return len(pending)
+
+
+def handle_event(session: Session, channel: Channel, event_id: int, now: datetime) -> None:
+    """Handle one event in the session's transaction; the caller commits."""
+    # The row lock makes a second worker wait, then see the event handled.
+    row = session.get(LineEvent, event_id, with_for_update=True)
+    if row is None or row.processed_at is not None or row.line_user_id is None:
+        return
+    resident = _resident(session, channel, row.line_user_id)
+    chat = _conversation(session, resident)
+    state = talk.State(
+        step=chat.step,
+        draft=chat.draft,
+        consent_version=resident.consent_version,
+        language=resident.language,
+        blocked=resident.blocked,
+        blocked_notified=resident.blocked_notified,
+        updated_at=chat.updated_at,
+    )
+    event = translate(row.payload)
+    facts, cleaned = _facts(session, channel, state, resident, event)
+    outcome = talk.handle(state, event, facts, channel.city, now, channel.settings)
+    replies = list(outcome.replies)
+    replies += _apply(session, channel, outcome, resident, chat, cleaned, now)
+    chat.step = outcome.state.step
+    chat.draft = dict(outcome.state.draft)
+    chat.updated_at = outcome.state.updated_at or now
+    resident.language = outcome.state.language
+    row.processed_at = now
+    row.attempts += 1
+    row.error = None
+    if replies:
+        queue_messages(
+            session,
+            channel.queue,
+            line_user_id=row.line_user_id,
+            messages=replies,
+            retry_key=uuid.uuid5(RETRY_NAMESPACE, row.webhook_event_id),
+            reply_token=row.payload.get("replyToken"),
+            event_time=row.event_time,
+        )
+
+
+def _resident(session: Session, channel: Channel, line_user_id: str) -> Resident:
+    resident = session.scalar(select(Resident).where(Resident.line_user_id == line_user_id))
+    if resident is not None:
+        return resident
+    resident = Resident(line_user_id=line_user_id, language=_language(channel, line_user_id))
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def _language(channel: Channel, line_user_id: str) -> str:
+    """English when the LINE profile says so; Japanese otherwise, or when LINE cannot say."""
+    try:
+        language = channel.line.profile(line_user_id).language or "ja"
+    except (LineRefused, LineUnavailable):
+        return "ja"
+    return "en" if language.lower().startswith("en") else "ja"
+
+
+def _conversation(session: Session, resident: Resident) -> Conversation:
+    chat = session.scalar(select(Conversation).where(Conversation.resident_id == resident.id))
+    if chat is None:
+        chat = Conversation(resident_id=resident.id, step="idle", draft={})
+        session.add(chat)
+        session.flush()
+    return chat
+
+
+def _facts(
+    session: Session,
+    channel: Channel,
+    state: talk.State,
+    resident: Resident,
+    event: talk.Event,
+) -> tuple[talk.Facts, CleanedPhoto | None]:
+    if state.blocked:
+        return talk.Facts(), None
+    if isinstance(event, talk.Image):
+        if state.step != "photos":
+            return talk.Facts(), None
+        return _photo_fact(channel, event.message_id)
+    if isinstance(event, talk.Location):
+        return talk.Facts(place=_place(session, event.lon, event.lat, channel)), None
+    if isinstance(event, talk.Text | talk.Postback):
+        return talk.Facts(recent_reports=_recent(session, channel.city, resident.id)), None
+    return talk.Facts(), None
+
+
+def _photo_fact(
+    channel: Channel, message_id: str
+) -> tuple[talk.Facts, CleanedPhoto | None]:
+    try:
+        cleaned = clean_photo(channel.line.content(message_id), channel.photo_limits)
+    except ContentGone:
+        refused = talk.PhotoRefused(
+            message_id,
+            "写真を受け取れませんでした。もう一度送ってください。",
+            "We could not receive the photo. Please send it again.",
+        )
+        return talk.Facts(photo=refused), None
+    except PhotoRejected as exc:
+        log.info("photo %s refused: %s", message_id, exc.detail)
+        refused = talk.PhotoRefused(message_id, exc.message_ja, exc.message_en)
+        return talk.Facts(photo=refused), None
+    return talk.Facts(photo=talk.PhotoOk(message_id, cleaned.content_hash)), cleaned
+
+
+def _place(session: Session, lon: float, lat: float, channel: Channel) -> talk.Place | None:
+    try:
+        area = wards.locate(session, lon, lat)
+    except ValueError:
+        return None
+    distance = wards.distance_to_service_border(
+        session, lon, lat, within_m=channel.settings.border_check_m
+    )
+    return talk.Place(
+        area=area,
+        in_service_area=bool(area and area.in_service_area),
+        border_distance_m=distance,
+        municipality_ja=area.name_ja if area else None,
+        municipality_en=area.name_en if area else None,
+    )
+
+
+def _recent(
+    session: Session, city: CityProfile, resident_id: int
+) -> tuple[talk.ReportSummary, ...]:
+    summaries = []
+    for report in reports.recent_for_resident(session, resident_id):
+        category = city.category(report.category)
+        sub = category.subcategory(report.subcategory or "") if category else None
+        summaries.append(
+            talk.ReportSummary(
+                receipt_number=report.receipt_number,
+                category_ja=category.ja if category else report.category,
+                category_en=category.en if category else report.category,
+                status=report.status,
+                created_at=report.created_at,
+                subcategory_ja=sub.ja if sub else None,
+                subcategory_en=sub.en if sub else None,
+            )
+        )
+    return tuple(summaries)
+
+
+def _apply(
+    session: Session,
+    channel: Channel,
+    outcome: talk.Outcome,
+    resident: Resident,
+    chat: Conversation,
+    cleaned: CleanedPhoto | None,
+    now: datetime,
+) -> list[talk.Reply]:
+    """Carry out the conversation's actions; return any replies they add."""
+    extra: list[talk.Reply] = []
+    for action in outcome.actions:
+        match action:
+            case talk.RecordConsent(version):
+                resident.consent_version = version
+                resident.consented_at = now
+            case talk.AttachPhoto(message_id, _):
+                if cleaned is not None:
+                    position = len(outcome.state.draft.get("photos", ()))
+                    save_photo(
+                        session,
+                        channel.photos,
+                        cleaned,
+                        conversation_id=chat.id,
+                        line_message_id=message_id,
+                        position=position,
+                    )
+            case talk.DropPhoto(message_id):
+                session.execute(
+                    delete(Photo).where(
+                        Photo.conversation_id == chat.id, Photo.line_message_id == message_id
+                    )
+                )
+            case talk.DiscardDraft():
+                session.execute(delete(Photo).where(Photo.conversation_id == chat.id))
+            case talk.CreateReport(draft):
+                extra.append(_create_report(session, resident, chat, draft, now))
+            case talk.SetFollowed(followed):
+                resident.followed = followed
+            case talk.NotifyBlocked():
+                resident.blocked_notified = True
+    return extra
+
+
+def _create_report(
+    session: Session, resident: Resident, chat: Conversation, draft: Any, now: datetime
+) -> talk.Reply:
+    try:
+        report = reports.create_report(
+            session,
+            category=draft["category"],
+            subcategory=draft.get("subcategory"),
+            lon=float(draft["lon"]),
+            lat=float(draft["lat"]),
+            note=draft.get("note"),
+            address=draft.get("address"),
+            resident_id=resident.id,
+            conversation_id=chat.id,
+            now=now,
+        )
+    except reports.OutsideServiceArea:
+        session.execute(delete(Photo).where(Photo.conversation_id == chat.id))
+        return talk.report_failed_reply(resident.language)
+    return talk.receipt_reply(report.receipt_number, resident.language)

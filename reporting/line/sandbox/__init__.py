@@ -1,0 +1,1 @@
+"""Development tools that ship: a fake LINE Platform and a resident simulator."""

@@ -1,0 +1,1 @@
+"""A fake LINE Platform speaking LINE's documented API, for tests and the simulator."""

@@ -1,0 +1,1 @@
+"""The staff dashboard: sign-in, map, list, report pages, actions, accounts, statistics."""

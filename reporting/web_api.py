@@ -1,0 +1,60 @@
+"""What the machine-readable blueprints (/api, /ogc, /open311) share: who asks, query, errors."""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+
+import psycopg
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import request
+from sqlalchemy.exc import SQLAlchemyError
+
+from reporting import access
+from reporting.city_profile import CityProfile
+from reporting.db import db
+from reporting.problems import Problem
+from reporting.problems import Unavailable
+from reporting.problems import problem_response
+from reporting.report_filters import Args
+
+log = logging.getLogger(__name__)
+
+
+def city() -> CityProfile:
+    return current_app.extensions["tsuho.city"]
+
+
+def viewer() -> access.Viewer:
+    """Return who is asking (raising Unauthorized), and record a token's use."""
+    session = db.session()
+    found = access.identify(
+        session,
+        request.headers.get("Authorization"),
+        public_exports=city().public_exports,
+        now=datetime.now(UTC),
+    )
+    session.commit()
+    return found
+
+
+def query_args() -> Args:
+    """Return the query string as name -> values, repeated names kept."""
+    return {name: request.args.getlist(name) for name in request.args}
+
+
+def handle_problems(
+    bp: Blueprint, render: Callable[[Problem], Response] = problem_response
+) -> None:
+    """Answer the blueprint's errors with problem documents, or in the form ``render`` writes."""
+
+    def unavailable(error: Exception) -> Response:
+        db.session.rollback()
+        log.exception("database error on %s", request.path, exc_info=error)
+        return render(Unavailable("the database cannot answer now; try again shortly"))
+
+    bp.register_error_handler(Problem, render)
+    bp.register_error_handler(SQLAlchemyError, unavailable)
+    bp.register_error_handler(psycopg.Error, unavailable)
