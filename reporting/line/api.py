@@ -23,6 +23,7 @@ from linebot.v3.messaging import QuickReplyItem
 from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.messaging import ShowLoadingAnimationRequest
 from linebot.v3.messaging import TextMessage
+from linebot.v3.messaging import URIAction
 
 from reporting.dialogue import conversation
 
@@ -153,6 +154,7 @@ _ACTIONS = {
     "camera": lambda q: CameraAction(label=q.label),
     "camera_roll": lambda q: CameraRollAction(label=q.label),
     "location": lambda q: LocationAction(label=q.label),
+    "uri": lambda q: URIAction(label=q.label, uri=q.uri),
 }
 
 
