@@ -9,10 +9,8 @@ Import the dialogue from ``conversation`` (its contract is documented there) and
     reading   postback data, typed commands, and free text kept as data
     draft     which steps hold a draft, what it holds, what it still lacks
     prompts   what each step asks for, and its buttons
-    moves     entering a step with its prompt, going on (an open report of the same kind
-              nearby first), asking again
-    photos    photos and image sets: kept, refused or over the limit (by position), retaken,
-              unsent
+    moves     entering a step with its prompt, going on (a same-kind report nearby first)
+    photos    photos and image sets: kept, refused or over the limit by position, retaken
     place     a sent location: kept, refused, or confirmed near the border
     absorb    a photo, place or message taken into a draft in any step; kinds from words
     consent   the terms, a report held while they are shown, and a (re)follow

@@ -1,6 +1,7 @@
 """Starting anywhere: a photo, place or message with no report in progress begins one, and a
 resident back after a while is asked whether to continue their draft."""
 
+from dataclasses import replace
 from typing import Any
 
 from reporting.dialogue.absorb import Absorbed
@@ -38,8 +39,10 @@ def start_with(ctx: Ctx, event: Image | Location | Text, draft: Draft | None = N
     if isinstance(event, Text) and taken.then != "refused":
         lead = (ctx.say("started_text"),)
     if ctx.needs_consent():
-        if taken.then == "wait":
-            return stay(ctx, taken.draft, tuple(text_reply(t) for t in lead), taken.actions)
+        if taken.then == "wait":  # the rest of the set comes to the terms step
+            held = {**parts(taken.draft), "terms": ctx.city.terms.version, "then": "report"}
+            replies = tuple(text_reply(t) for t in lead)
+            return Outcome(state_at(ctx, "consent", held), replies, taken.actions)
         return ask_consent(ctx, True, lead, held=parts(taken.draft), actions=taken.actions)
     return begin(ctx, Absorbed(taken.draft, lead, taken.actions, taken.then))
 
@@ -70,7 +73,7 @@ def start_report(ctx: Ctx, draft: Draft, lead: tuple[str, ...] = ()) -> Outcome:
 def ask_resume(ctx: Ctx, event: Image | Location | Text) -> Outcome:
     """Ask whether to continue the draft, holding what was just sent for the one chosen."""
     draft = ctx.draft
-    taken = absorb(ctx, {}, event)
+    taken = _take_held(ctx, draft, {}, event)
     pending = taken.draft if taken.then in ("advance", "wait", "border") else {}
     draft["resume"] = {"step": ctx.state.step, "pending": pending}
     lead = taken.lead if taken.then == "refused" else ()
@@ -83,7 +86,7 @@ def held_in_resume(ctx: Ctx, event: Image | Location | Text) -> Outcome:
     """More sent while the question is open (the rest of an image set) joins what is held."""
     draft = ctx.draft
     resume = _resume(draft)
-    taken = absorb(ctx, dict(resume["pending"]), event)
+    taken = _take_held(ctx, draft, dict(resume["pending"]), event)
     if taken.then == "repeat":
         return Outcome(ctx.state)
     if taken.then != "refused":
@@ -92,6 +95,17 @@ def held_in_resume(ctx: Ctx, event: Image | Location | Text) -> Outcome:
     if taken.then == "wait":
         return stay(ctx, draft, tuple(text_reply(t) for t in taken.lead), taken.actions)
     return enter(ctx, "resume", draft, lead=taken.lead, actions=taken.actions)
+
+
+def _take_held(ctx: Ctx, draft: Draft, pending: Draft, event: Image | Location | Text) -> Absorbed:
+    """Take into what is held; photos count with the draft's, so neither exceeds the limit."""
+    if not isinstance(event, Image):
+        return absorb(ctx, pending, event)
+    before = draft_photos(draft)
+    taken = absorb(ctx, {**pending, "photos": before + draft_photos(pending)}, event)
+    ids = {p["message_id"] for p in before}
+    held = [p for p in draft_photos(taken.draft) if p["message_id"] not in ids]
+    return replace(taken, draft={**taken.draft, "photos": held})
 
 
 def resume_answer(ctx: Ctx, value: str) -> Outcome:

@@ -40,6 +40,7 @@ from reporting.dialogue.conversation import Facts
 from reporting.dialogue.conversation import Follow
 from reporting.dialogue.conversation import Image
 from reporting.dialogue.conversation import Location
+from reporting.dialogue.conversation import NearbyReport
 from reporting.dialogue.conversation import NotifyBlocked
 from reporting.dialogue.conversation import Outcome
 from reporting.dialogue.conversation import PhotoOk
@@ -89,13 +90,15 @@ DEFAULTS = Settings()
 NO_FACTS = Facts()
 Sent = tuple[Event, Facts]
 DRAFT_STEPS = (
-    "category",
-    "subcategory",
     "photos",
     "location",
     "confirm_location",
-    "note",
+    "kind",
+    "kind_other",
     "confirm",
+    "note",
+    "same",
+    "resume",
 )
 
 
@@ -111,7 +114,9 @@ def check_line_limits(outcome: Outcome) -> None:
         assert not reply.quick_replies or i == len(outcome.replies) - 1
         for quick in reply.quick_replies:
             assert 1 <= len(quick.label) <= MAX_LABEL
-            assert quick.kind in ("message", "postback", "camera", "camera_roll", "location")
+            assert quick.kind in ("message", "postback", "camera", "camera_roll", "location", "uri")
+            if quick.kind == "uri":
+                assert quick.uri and quick.uri.startswith("tel:")
             if quick.kind == "postback":
                 assert quick.data and len(quick.data) <= MAX_DATA
     check_storable(outcome.state.draft)
@@ -186,6 +191,9 @@ class Resident:
         return dict(self.state.draft)
 
 
+NEARBY = (NearbyReport("2612-00001", "road", "other", "new"),)
+
+
 def consented(language: str = "ja", config: Settings = DEFAULTS) -> Resident:
     return Resident(State(consent_version=VERSION, language=language, updated_at=T0), config)
 
@@ -194,13 +202,15 @@ def drive_to(step: str, language: str = "ja", config: Settings = DEFAULTS) -> Re
     """A resident who has answered everything before ``step`` (one photo, a point in Kita)."""
     r = consented(language, config)
     path = [
-        ("category", lambda: r.send(Text("通報"))),
-        ("subcategory", lambda: r.send(Postback("cat=road"))),
-        ("photos", lambda: r.send(Postback("sub=pothole"))),
-        ("location", lambda: (r.send(Image("p1"), photo("p1")), r.send(Text("次へ")))),
+        ("photos", lambda: r.send(Text("通報"))),
+        ("location", lambda: r.send(Image("p1"), photo("p1"))),
         ("confirm_location", lambda: r.send(STATION, Facts(place=NEAR_BORDER))),
-        ("note", lambda: r.send(Text("はい"))),
-        ("confirm", lambda: r.send(Text("段差が5cmほどあります"))),
+        ("kind", lambda: r.send(Text("はい"))),
+        ("kind_other", lambda: r.send(Postback("kind=other"))),
+        ("confirm", lambda: r.send(Postback("kind=road.other"))),
+        ("note", lambda: r.send(Postback("edit=note"))),
+        ("same", lambda: r.send(Text("段差が5cmほどあります"), Facts(nearby=NEARBY))),
+        ("resume", lambda: r.send(Image("p2"), photo("p2"), after=timedelta(hours=2))),
     ]
     for reached, answer in path:
         answer()
@@ -211,10 +221,14 @@ def drive_to(step: str, language: str = "ja", config: Settings = DEFAULTS) -> Re
 
 
 def photo_ids(state: State) -> list[str]:
-    photos = state.draft.get("photos") if isinstance(state.draft, dict) else None
+    """The draft's photos, and those held while a returning resident is asked to resume."""
+    draft = state.draft if isinstance(state.draft, dict) else {}
+    resume = draft.get("resume")
+    pending = resume.get("pending") if isinstance(resume, dict) else None
+    held = pending.get("photos") if isinstance(pending, dict) else None
     return [
         p["message_id"]
-        for p in photos or []
+        for p in [*(draft.get("photos") or []), *(held or [])]
         if isinstance(p, dict)
         and isinstance(p.get("message_id"), str)
         and isinstance(p.get("content_hash"), str)
