@@ -4,6 +4,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -66,9 +67,8 @@ def parse(body: bytes, signature: str, channel_secret: str) -> list[ReceivedEven
         raise MalformedBody("the body is not UTF-8") from exc
     if not SignatureValidator(channel_secret).validate(text, signature):
         raise BadSignature("the signature does not match the body")
-    odd: list[str] = []
     try:
-        document = json.loads(text, parse_constant=_float(odd), parse_float=_float(odd))
+        document = json.loads(text)
     except RecursionError as exc:
         raise MalformedBody("the body is nested too deeply") from exc
     except ValueError as exc:
@@ -76,24 +76,13 @@ def parse(body: bytes, signature: str, channel_secret: str) -> list[ReceivedEven
     events = document.get("events") if isinstance(document, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise MalformedBody("'events' must be a list of objects")
-    # JSON carries NUL and lone surrogates only escaped, so these cheap checks find them all.
-    suspect = bool(odd) or "\\u0000" in text or "\\ud" in text or "\\uD" in text
+    # JSON carries NUL and lone surrogates only escaped, so these cheap checks find them all;
+    # NaN and infinities are found when the events are written out (``record``).
+    suspect = "\\u0000" in text or "\\ud" in text or "\\uD" in text
     try:
         return [_received(event, suspect) for event in events]
     except RecursionError as exc:
         raise MalformedBody("an event is nested too deeply") from exc
-
-
-def _float(odd: list[str]) -> Any:
-    """Read a JSON number as Python does, noting one that is not finite (NaN, 1e400)."""
-
-    def read(number: str) -> float:
-        value = float(number)
-        if not math.isfinite(value):
-            odd.append(number)
-        return value
-
-    return read
 
 
 def _received(event: dict[str, Any], suspect: bool) -> ReceivedEvent:
@@ -220,7 +209,12 @@ def record(connection: psycopg.Connection, events: list[ReceivedEvent]) -> int:
         for event in events
     ]
     try:
-        encoded = json.dumps(rows, ensure_ascii=False)
+        try:
+            encoded = json.dumps(rows, ensure_ascii=False, allow_nan=False)
+        except ValueError:  # NaN or an infinity (1e400): jsonb holds neither
+            finite = [_received(e.payload, suspect=True) for e in events]
+            return record(connection, [replace(f, raw=e.raw or f.raw) for e, f in zip(
+                events, finite, strict=True)])
     except RecursionError as exc:  # parsed, but one level too deep to write out again
         raise MalformedBody("an event is nested too deeply") from exc
     params = {"events": encoded, "queue": QUEUE, "task": HANDLE_EVENT_TASK}
