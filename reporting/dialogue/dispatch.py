@@ -145,9 +145,11 @@ def _dispatch(ctx: Ctx) -> Outcome:
     if ctx.state.consent_version is None or step == "consent":
         if starts is not None:
             return start_with(ctx, starts, ctx.draft if step == "consent" else None)
+        if intent is not None and intent.key == "action" and ctx.state.consent_version:
+            # Agreement to older terms still allows status and the rest while new ones show.
+            command = COMMANDS.get(intent.value)
+            return command(ctx) if command else reprompt(ctx)
         wants_report = intent is not None and (intent.key, intent.value) == ("action", "report")
-        if wants_report and ctx.state.consent_version is not None:
-            return COMMANDS["report"](ctx)
         return show_terms(ctx, then_report=wants_report or ctx.draft.get("then") == "report")
     if intent is not None and intent.key == "action":
         command = COMMANDS.get(intent.value)

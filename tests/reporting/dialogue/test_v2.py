@@ -238,3 +238,12 @@ def test_outside_office_hours_the_receipt_names_the_next_working_day():
 def test_the_voice_is_a_city_accounts():
     for ja, _ in texts.TEXTS.values():
         assert "すみません" not in ja and "おかえり" not in ja
+
+
+def test_status_is_answered_while_new_terms_are_shown_to_someone_who_agreed_before():
+    chat = Chat(State(consent_version="2020-01-01", updated_at=T0))
+    chat.photo("p1")
+    assert chat.state.step == "consent"
+    chat.send(Text("状況"))
+    assert "まだ通報はありません" in chat.text() and chat.state.step == "consent"
+    assert [p["message_id"] for p in chat.state.draft["photos"]] == ["p1"]
