@@ -6,12 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reporting.office_hours import OfficeHours
+from reporting.office_hours import parse_office_hours
+
 PROFILE_DIR = Path(__file__).with_name("city_profiles")
 
 
 # LINE quick replies hold at most 13 items (one is kept for "back") of at most 20 characters.
 MAX_CHOICES = 12
 MAX_LABEL = 20
+# The residents' list of kinds keeps three buttons for "other", "back" and "danger".
+MAX_COMMON_KINDS = 10
 
 
 class UnknownCity(LookupError):
@@ -27,6 +32,10 @@ class Subcategory:
     code: str
     ja: str
     en: str
+    # Offered in the residents' one list of kinds; the rest are under 「その他」.
+    common: bool = False
+    # Words in a resident's message that suggest this kind (shown, never applied silently).
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,18 @@ class Category:
     def subcategory(self, code: str) -> Subcategory | None:
         """Return the subcategory with this code, if the category has it."""
         return next((s for s in self.subcategories if s.code == code), None)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of damage as residents choose it: a category and one of its subcategories."""
+
+    category: Category
+    subcategory: Subcategory
+
+    @property
+    def code(self) -> str:
+        return f"{self.category.code}.{self.subcategory.code}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +85,9 @@ class CityProfile:
     public_exports: bool = False
     # Open311's name for the city: its website's domain (city.okayama.jp), as the spec suggests.
     jurisdiction_id: str = ""
+    # The city's general enquiries number (the emergency line is for dangers only).
+    contact_phone: str = ""
+    office_hours: OfficeHours = OfficeHours()
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -74,6 +98,18 @@ class CityProfile:
         """Return the category with this code, if the city has it."""
         return next((c for c in self.categories if c.code == code), None)
 
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """Every kind, the common ones first, each in the profile's order."""
+        every = [Kind(c, s) for c in self.categories for s in c.subcategories]
+        return tuple(k for k in every if k.subcategory.common) + tuple(
+            k for k in every if not k.subcategory.common
+        )
+
+    def kind(self, code: str) -> Kind | None:
+        """Return the kind coded ``category.subcategory``, if the city has it."""
+        return next((k for k in self.kinds if k.code == code), None)
+
 
 def _categories(raw: list[dict[str, Any]]) -> tuple[Category, ...]:
     categories = tuple(
@@ -81,10 +117,25 @@ def _categories(raw: list[dict[str, Any]]) -> tuple[Category, ...]:
             code=c["code"],
             ja=c["ja"],
             en=c["en"],
-            subcategories=tuple(Subcategory(**s) for s in c["subcategories"]),
+            subcategories=tuple(
+                Subcategory(**{**s, "words": tuple(s.get("words", ()))})
+                for s in c["subcategories"]
+            ),
         )
         for c in raw
     )
+    if any(not c.subcategories for c in categories):
+        raise InvalidProfile("every category needs subcategories (residents choose a kind)")
+    common = [s for c in categories for s in c.subcategories if s.common]
+    others = [(c, s) for c in categories for s in c.subcategories if not s.common]
+    if len(common) > MAX_COMMON_KINDS or len(others) > MAX_CHOICES:
+        raise InvalidProfile(
+            f"at most {MAX_COMMON_KINDS} common kinds and {MAX_CHOICES} others, "
+            f"not {len(common)} and {len(others)}"
+        )
+    for c, s in others:
+        if max(len(f"{c.ja}：{s.ja}"), len(f"{c.en}: {s.en}")) > MAX_LABEL:
+            raise InvalidProfile(f"{c.code}.{s.code} is not common: '{c.en}: {s.en}' is too long")
     menus: list[Sequence[Category | Subcategory]] = [categories]
     menus += [c.subcategories for c in categories]
     for choices in menus:
@@ -121,4 +172,13 @@ def load_profile(name: str) -> CityProfile:
         categories=_categories(raw["categories"]),
         public_exports=bool(raw.get("public_exports", False)),
         jurisdiction_id=str(raw.get("jurisdiction_id", path.stem)),
+        contact_phone=str(raw.get("contact_phone", raw["emergency_phone"])),
+        office_hours=_office_hours(raw.get("office_hours", {})),
     )
+
+
+def _office_hours(raw: dict[str, Any]) -> OfficeHours:
+    try:
+        return parse_office_hours(raw)
+    except ValueError as exc:
+        raise InvalidProfile(str(exc)) from None

@@ -147,11 +147,27 @@ class Report(Base):
     hidden_reason: Mapped[str | None] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(64))
     priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # The resident called it a danger (危険・緊急) and sent it anyway: staff see it first.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
     updated_at: Mapped[datetime] = _updated()
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReportSupporter(Base):
+    """A resident who said an open report is the same damage they saw: told of its changes."""
+
+    __tablename__ = "report_supporters"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = _created()
 
 
 class Photo(Base):
@@ -232,12 +248,15 @@ class LineEvent(Base):
             "received_at",
             postgresql_where=text("processed_at IS NULL"),
         ),
+        Index("ix_line_events_chat_id", "chat_id", postgresql_where=text("chat_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
     event_type: Mapped[str] = mapped_column(String(32))
     line_user_id: Mapped[str | None] = mapped_column(String(64))
+    # A group or room chat the event came from (then line_user_id is None: no resident).
+    chat_id: Mapped[str | None] = mapped_column(String(64))
     event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     redelivery: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -245,6 +264,9 @@ class LineEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+    # The event as LINE sent it (ASCII-escaped JSON) when the payload column could not hold a
+    # value of it (NaN, a lone surrogate, NUL), which the payload then holds as null or U+FFFD.
+    raw: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):

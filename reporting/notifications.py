@@ -1,13 +1,16 @@
-"""Telling a resident that their report moved on: one push per status change, by template."""
+"""Telling residents that a report moved on: one push per status change to its reporter and to
+each resident who said it is the damage they saw too, by template."""
 
 import uuid
 
 import procrastinate
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporting.city_profile import CityProfile
 from reporting.dialogue import conversation as talk
 from reporting.models import Report
+from reporting.models import ReportSupporter
 from reporting.models import Resident
 from reporting.outbox import queue_messages
 
@@ -65,24 +68,37 @@ def notify_status_change(
     audit_event_id: int,
     duplicate_of: str | None = None,
 ) -> bool:
-    """Queue the push for the report's new status in the caller's transaction.
+    """Queue the push for the report's new status in the caller's transaction: one to its
+    reporter and one to each supporter, each resident once.
 
-    Nothing is sent when the city turns notices off, when the report did not come from
-    LINE, or when its resident unfollowed or is blocked. Returns whether a push was queued.
+    Nothing is sent when the city turns notices off, nor to a resident who unfollowed or is
+    blocked. Returns whether any push was queued.
     """
-    if not city.notify_status_changes or report.resident_id is None:
+    if not city.notify_status_changes:
         return False
-    resident = session.get(Resident, report.resident_id)
-    if resident is None or not resident.followed or resident.blocked:
-        return False
-    notice = status_notice(report, report.status, resident.language, duplicate_of)
-    if notice is None:
-        return False
-    queue_messages(
-        session,
-        queue,
-        line_user_id=resident.line_user_id,
-        messages=[notice],
-        retry_key=uuid.uuid5(NOTICE_NAMESPACE, f"{report.id}:{audit_event_id}"),
+    supporters = select(ReportSupporter.resident_id).where(
+        ReportSupporter.report_id == report.id
     )
-    return True
+    residents = session.scalars(
+        select(Resident)
+        .where(
+            (Resident.id == report.resident_id) | Resident.id.in_(supporters),
+            Resident.followed.is_(True),
+            Resident.blocked.is_(False),
+        )
+        .order_by(Resident.id)
+    ).all()
+    queued = False
+    for resident in residents:
+        notice = status_notice(report, report.status, resident.language, duplicate_of)
+        if notice is None:
+            return False
+        queue_messages(
+            session,
+            queue,
+            line_user_id=resident.line_user_id,
+            messages=[notice],
+            retry_key=uuid.uuid5(NOTICE_NAMESPACE, f"{report.id}:{audit_event_id}:{resident.id}"),
+        )
+        queued = True
+    return queued

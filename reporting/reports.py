@@ -1,13 +1,17 @@
-"""Creating reports and reading a resident's recent ones."""
+"""Creating reports, residents joining open ones, and reading a resident's recent ones."""
 
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
+from sqlalchemy import cast
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from gis import wards
@@ -16,6 +20,8 @@ from reporting.models import RECEIPT_SEQUENCE
 from reporting.models import Photo
 from reporting.models import Report
 from reporting.models import ReportEvent
+from reporting.models import ReportSupporter
+from reporting.triage import CLOSED
 
 
 class OutsideServiceArea(ValueError):
@@ -46,6 +52,7 @@ def create_report(
     conversation_id: int | None = None,
     source: str = "line",
     event_data: Mapping[str, Any] | None = None,
+    urgent: bool = False,
 ) -> Report:
     """Add a report at a point inside the service area; the caller commits.
 
@@ -66,6 +73,7 @@ def create_report(
         note=note or None,
         resident_id=resident_id,
         source=source,
+        urgent=urgent,
         created_at=now,
         updated_at=now,
     )
@@ -88,6 +96,56 @@ def create_report(
         )
     )
     return report
+
+
+def open_reports_near(
+    session: Session, lon: float, lat: float, radius_m: float, limit: int = 5
+) -> list[Report]:
+    """Return open, visible reports within ``radius_m`` of the point, nearest first."""
+    here = cast(func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID), Geography)
+    there = cast(Report.location, Geography)
+    return list(
+        session.scalars(
+            select(Report)
+            .where(
+                Report.status.not_in(CLOSED),
+                Report.hidden.is_(False),
+                func.ST_DWithin(there, here, radius_m),
+            )
+            .order_by(func.ST_Distance(there, here), Report.id)
+            .limit(limit)
+        )
+    )
+
+
+def add_supporter(session: Session, receipt: str, resident_id: int, now: datetime) -> bool:
+    """Add a resident to an open report as someone who saw the same damage; return whether
+    they were added (not already there, not its own reporter). The caller commits."""
+    report = session.scalar(select(Report).where(Report.receipt_number == receipt))
+    if report is None or report.resident_id == resident_id:
+        return False
+    added = session.execute(
+        insert(ReportSupporter)
+        .values(report_id=report.id, resident_id=resident_id, created_at=now)
+        .on_conflict_do_nothing()
+        .returning(ReportSupporter.report_id)
+    ).first()
+    if added is None:
+        return False
+    session.add(
+        ReportEvent(report_id=report.id, actor_kind="resident", action="supported", created_at=now)
+    )
+    return True
+
+
+def supporter_count(session: Session, report_id: int) -> int:
+    """How many residents said they saw the same damage as this report."""
+    count = session.scalar(
+        select(func.count()).select_from(ReportSupporter).where(
+            ReportSupporter.report_id == report_id
+        )
+    )
+    return int(count or 0)
 
 
 def recent_for_resident(session: Session, resident_id: int, limit: int = 5) -> list[Report]:

@@ -9,11 +9,13 @@ Import the dialogue from ``conversation`` (its contract is documented there) and
     reading   postback data, typed commands, and free text kept as data
     draft     which steps hold a draft, what it holds, what it still lacks
     prompts   what each step asks for, and its buttons
-    moves     entering a step with its prompt, going on, asking again
-    consent   the terms, agreement to them, and a (re)follow
-    commands  report, cancel, status, help, emergency and the language switch
+    moves     entering a step with its prompt, going on (a same-kind report nearby first)
+    photos    photos and image sets: kept, refused or over the limit by position, retaken
     place     a sent location: kept, refused, or confirmed near the border
-    photos    photos and image sets: kept, refused, over the limit, unsent, stray
+    absorb    a photo, place or message taken into a draft in any step; kinds from words
+    consent   the terms, a report held while they are shown, and a (re)follow
+    start     starting with a photo, place or message; asking a returning resident to resume
+    commands  report, cancel, status, help, emergency and urgency, the language switch
     steps     how each step takes its answers (the step table)
     dispatch  ``handle``: blocked residents, expiry, and routing one event
     conversation  the contract callers import: ``handle`` and the values it takes and gives

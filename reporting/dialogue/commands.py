@@ -1,27 +1,29 @@
-"""Commands that work in any step (report, cancel, status, help, emergency) and the language."""
+"""Commands that work in any step (report, cancel, status, help, emergency), urgency and the
+language."""
 
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
-from datetime import timezone
 
 from reporting.dialogue import texts as catalogue
 from reporting.dialogue.consent import ask_consent
 from reporting.dialogue.consent import show_terms
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.draft import DRAFT_STEPS
-from reporting.dialogue.draft import draft_photos
+from reporting.dialogue.draft import parts
+from reporting.dialogue.moves import advance
 from reporting.dialogue.moves import enter
 from reporting.dialogue.moves import reprompt
 from reporting.dialogue.moves import state_at
 from reporting.dialogue.moves import text_reply
+from reporting.dialogue.prompts import call_button
 from reporting.dialogue.prompts import start_menu
-from reporting.dialogue.values import Action
+from reporting.dialogue.prompts import tap
+from reporting.dialogue.start import start_report
 from reporting.dialogue.values import DiscardDraft
 from reporting.dialogue.values import Outcome
-
-JST = timezone(timedelta(hours=9), "JST")  # Japan keeps no daylight saving time
+from reporting.dialogue.values import QuickReply
+from reporting.office_hours import JST
 
 
 def _command_reply(ctx: Ctx, text: str) -> Outcome:
@@ -32,16 +34,16 @@ def _command_reply(ctx: Ctx, text: str) -> Outcome:
 
 
 def _start(ctx: Ctx) -> Outcome:
-    """Start a report: the current terms first, then the categories."""
+    """Start a report: the current terms first, then the photo."""
     if ctx.state.step in DRAFT_STEPS:
         return enter(ctx, ctx.state.step, ctx.draft, lead=(ctx.say("in_progress"),))
-    if ctx.needs_consent():
-        return ask_consent(ctx, then_report=True)
-    return enter(ctx, "category", {})
+    held = parts(ctx.draft) if ctx.state.step == "consent" else {}
+    return start_report(ctx, held)
 
 
 def _cancel(ctx: Ctx) -> Outcome:
-    if ctx.state.step in DRAFT_STEPS:
+    held = ctx.state.step == "consent" and bool(parts(ctx.draft))
+    if ctx.state.step in DRAFT_STEPS or held:
         reply = text_reply(ctx.say("cancelled"), start_menu(ctx))
         return Outcome(state_at(ctx, "idle", {}), (reply,), (DiscardDraft(),))
     key = "declined" if ctx.state.step == "consent" else "nothing_to_cancel"
@@ -81,12 +83,27 @@ def _help(ctx: Ctx) -> Outcome:
 
 
 def _emergency(ctx: Ctx) -> Outcome:
-    """Point to the phone; a report not yet begun ends here, a begun one is kept."""
+    """Point to the phone with a button that calls it; then a report may still be sent, urgent.
+
+    A report in progress is kept: "back" returns to it.
+    """
     text = ctx.say("emergency", city=ctx.city_name, phone=ctx.city.emergency_phone)
-    if ctx.state.step == "category":
-        discard: tuple[Action, ...] = (DiscardDraft(),) if draft_photos(ctx.draft) else ()
-        return Outcome(state_at(ctx, "idle", {}), (text_reply(text, start_menu(ctx)),), discard)
-    return _command_reply(ctx, text)
+    third: QuickReply = tap(ctx, "help", "action=help")
+    if ctx.state.step in DRAFT_STEPS:
+        third = tap(ctx, "back", "nav=stay")
+    quick = (call_button(ctx), tap(ctx, "report_urgent", "urgent=yes"), third)
+    return Outcome(state_at(ctx, ctx.state.step, ctx.draft), (text_reply(text, quick),))
+
+
+def urgent(ctx: Ctx, value: str) -> Outcome:
+    """Send the report anyway, marked urgent: the draft in progress, or a new one."""
+    if value != "yes":
+        return reprompt(ctx)
+    lead = (ctx.say("urgent_set"),)
+    if ctx.state.step in DRAFT_STEPS and ctx.state.step != "resume":
+        return advance(ctx, {**ctx.draft, "urgent": True}, lead=lead)
+    held = parts(ctx.draft) if ctx.state.step == "consent" else {}
+    return start_report(ctx, {**held, "urgent": True}, lead)
 
 
 def switch_language(ctx: Ctx, value: str) -> Outcome:
@@ -98,7 +115,8 @@ def switch_language(ctx: Ctx, value: str) -> Outcome:
         then = ctx.draft.get("then") == "report"
         # A newcomer gets the welcome again, now in words they read.
         newcomer = ctx.state.consent_version is None
-        return ask_consent(ctx, then_report=then, lead=(notice,), welcome=newcomer)
+        held = parts(ctx.draft) if ctx.state.step == "consent" else {}
+        return ask_consent(ctx, then, (notice,), welcome=newcomer, held=held or None)
     return _command_reply(ctx, notice)
 
 

@@ -1,10 +1,13 @@
-"""The terms: showing them, recording agreement to the current version, and a (re)follow."""
+"""The terms: showing them, holding a report begun before agreeing, and a (re)follow."""
 
 from dataclasses import replace
+from typing import Any
 
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.context import Draft
 from reporting.dialogue.draft import DRAFT_STEPS
+from reporting.dialogue.draft import parts
+from reporting.dialogue.moves import advance
 from reporting.dialogue.moves import enter
 from reporting.dialogue.moves import prepend
 from reporting.dialogue.moves import reprompt
@@ -20,24 +23,37 @@ from reporting.dialogue.values import SetFollowed
 
 
 def ask_consent(
-    ctx: Ctx, then_report: bool, lead: tuple[str, ...] = (), *, welcome: bool = False
+    ctx: Ctx,
+    then_report: bool,
+    lead: tuple[str, ...] = (),
+    *,
+    welcome: bool = False,
+    held: Draft | None = None,
+    actions: tuple[Action, ...] = (),
 ) -> Outcome:
     """Show the current terms; agreeing records this version and no other.
 
-    The welcome, when asked for, comes with the terms: agreeing to them only says thanks.
+    ``held`` is a report begun before agreeing (a photo sent first, say): kept in the step and
+    taken up on agreement. The welcome, when asked for, comes with the terms.
     """
     version = ctx.city.terms.version
-    draft: Draft = {"terms": version, **({"then": "report"} if then_report else {})}
-    actions: tuple[Action, ...] = (DiscardDraft(),) if ctx.state.step in DRAFT_STEPS else ()
+    draft: Draft = {**(held or {}), "terms": version}
+    if then_report or held:
+        draft["then"] = "report"
+    if ctx.state.step in DRAFT_STEPS and held is None:
+        actions = (DiscardDraft(), *actions)
     if welcome:
         lead += (ctx.say("welcome", city=ctx.city_name),)
+    if held:
+        lead += (ctx.say("terms_holding"),)
     return enter(ctx, "consent", draft, lead=lead, actions=actions)
 
 
 def show_terms(ctx: Ctx, then_report: bool) -> Outcome:
     """The terms, with the welcome for a newcomer not already looking at them."""
     newcomer = ctx.state.consent_version is None and ctx.state.step != "consent"
-    return ask_consent(ctx, then_report, welcome=newcomer)
+    held = parts(ctx.draft) if ctx.state.step == "consent" else None
+    return ask_consent(ctx, then_report, welcome=newcomer, held=held or None)
 
 
 def consent_answer(ctx: Ctx, intent: Intent) -> Outcome:
@@ -51,9 +67,11 @@ def consent_answer(ctx: Ctx, intent: Intent) -> Outcome:
     if shown != ctx.city.terms.version:
         return show_terms(ctx, then_report)
     drafting = ctx.state.step in DRAFT_STEPS  # the terms changed after the draft began
+    held = parts(ctx.draft) if ctx.state.step == "consent" else {}
     if intent.value == "no":
         reply = text_reply(ctx.say("declined"), start_menu(ctx))
-        return Outcome(state_at(ctx, "idle", {}), (reply,), (DiscardDraft(),) if drafting else ())
+        discard: tuple[Action, ...] = (DiscardDraft(),) if drafting or held else ()
+        return Outcome(state_at(ctx, "idle", {}), (reply,), discard)
     version = ctx.city.terms.version
     actions: tuple[Action, ...] = (RecordConsent(version),)
     thanks = ctx.say("consent_thanks")
@@ -61,18 +79,28 @@ def consent_answer(ctx: Ctx, intent: Intent) -> Outcome:
         step, draft = ctx.state.step, ctx.draft
         return enter(ctx, step, draft, lead=(thanks,), actions=actions, consent_version=version)
     if then_report:
-        return enter(ctx, "category", {}, lead=(thanks,), actions=actions, consent_version=version)
+        return resume_held(ctx, held, (thanks,), actions, consent_version=version)
     # The welcome came with the terms, just above: not again.
     state = state_at(ctx, "idle", {}, consent_version=version)
     menu = start_menu(replace(ctx, state=state))
     return Outcome(state, (text_reply("\n".join((thanks, ctx.say("idle"))), menu),), actions)
 
 
+def resume_held(
+    ctx: Ctx, held: Draft, lead: tuple[str, ...], actions: tuple[Action, ...], **changes: Any
+) -> Outcome:
+    """Take up a report held while the terms were shown, asking for what it still lacks."""
+    if isinstance(held.get("border_point"), dict):
+        return enter(ctx, "confirm_location", held, lead=lead, actions=actions, **changes)
+    return advance(ctx, held, lead=lead, actions=actions, **changes)
+
+
 def follow(ctx: Ctx) -> Outcome:
     """A new or returning friend: terms if they need them, else a welcome back."""
     followed: tuple[Action, ...] = (SetFollowed(True),)
     if ctx.needs_consent():
-        return prepend(ask_consent(ctx, False, welcome=True), (), followed)
+        held = parts(ctx.draft) if ctx.state.step == "consent" else None
+        return prepend(ask_consent(ctx, False, welcome=True, held=held or None), (), followed)
     back = ctx.say("welcome_back")
     if ctx.state.step in DRAFT_STEPS:
         return enter(ctx, ctx.state.step, ctx.draft, lead=(back,), actions=followed)

@@ -15,25 +15,31 @@ Events (coordinates in lon, lat order)
     Location(lon, lat, address, title), Unsend(message_id), Unsupported(kind).
     ``Unsupported.kind`` in MESSAGE_KINDS (sticker, video, audio, file) is a message from the
     resident and gets a gentle reply; any other kind (join, leave, beacon, unknown...) is
-    ignored: no replies, no actions, the same state.
+    ignored: no replies, no actions, the same state. Group and room chats, and events in
+    ``standby`` mode, never reach the dialogue (the channel answers or records them).
 
 Facts the caller looks up (only what the event needs)
     Image:          facts.photo, the photo already downloaded and cleaned (PhotoOk) or not
-                    (PhotoRefused, with reasons fit for the resident). None is read as a failed
-                    download.
+                    (PhotoRefused, with reasons fit for the resident), in any step: a photo
+                    sent first starts a report. None is read as a failed download.
     Location:       facts.place, where the point is (None: it could not be placed).
     Text, Postback: facts.recent_reports, the resident's latest reports (up to 5, newest
                     first), as any text may be a status request.
+    Any event:      facts.nearby, the open reports within ``settings.same_radius_m`` of the
+                    event's location, or else of the draft's point (``lon``/``lat``, or
+                    ``border_point``); none when there is no point.
 
 State (the caller persists step and draft on the conversation, the rest on the resident)
-    ``State()`` is a new resident. ``draft`` is a JSON-serialisable dict: category,
-    subcategory, photos ([{message_id, content_hash}]), image_sets (image sets still
-    arriving: {set id: {total, seen, added, over}}), lon, lat, address, area_code,
-    area_name_ja, area_name_en, note (None when skipped); in step "consent" it holds only
-    terms (the version shown) and then ("report" when the resident asked to report).
-    ``updated_at`` becomes ``now`` on every event that changes anything; a draft untouched for
-    ``settings.draft_idle_timeout`` is discarded on the next event the resident can be
-    answered on. ``now`` and ``updated_at`` must both be timezone-aware.
+    ``State()`` is a new resident. ``draft`` is a JSON-serialisable dict: photos
+    ([{message_id, content_hash}]), image_sets (sets still arriving), lon, lat, address,
+    area_code, area_name_ja, area_name_en, category, subcategory, note, urgent, and the
+    steps' bookkeeping (suggested kind, border_point, same_as, not_same, resume). In step
+    "consent" it holds terms (the version shown), then ("report") and any report begun
+    before agreeing (its photos stay attached). ``updated_at`` becomes ``now`` on every event
+    that changes anything; a draft untouched for ``settings.resume_after`` is resumed only
+    once the resident says so, and one untouched for ``settings.draft_idle_timeout`` is
+    discarded on the next event the resident can be answered on. ``now`` and ``updated_at``
+    must both be timezone-aware.
 
 Actions, in the order given
     RecordConsent(version)  the resident agreed to these terms (store version and time);
@@ -41,24 +47,28 @@ Actions, in the order given
     AttachPhoto(message_id, content_hash)
                             keep this event's cleaned photo on the draft. The photo of an Image
                             event without AttachPhoto is not wanted: delete it.
-    DropPhoto(message_id)   delete this draft photo (the resident unsent it).
+    DropPhoto(message_id)   delete this draft photo (unsent, retaken, or over the limit).
     DiscardDraft()          delete every photo of the draft; the draft JSON is already replaced.
     CreateReport(draft)     create the report from these values (category, subcategory,
                             photos, lon, lat, address, area_code, area_name_ja, area_name_en,
-                            note, language), re-checking the area, and move the listed draft
-                            photos onto it. Never paired with DiscardDraft: the report owns the
-                            photos. ``handle`` returns no replies with it: the caller owns
-                            receipt numbers and replies ``receipt_reply(number, language)``, or
-                            ``report_failed_reply(language)`` (deleting the photos) if the
-                            report cannot be created.
+                            note, language, urgent), re-checking the area, and move the draft
+                            photos onto it. ``handle`` returns no replies with it: the caller
+                            owns receipt numbers and replies ``receipt_reply(number, language,
+                            next_open)`` (the office's next working day when it came outside
+                            office hours), or ``report_failed_reply(language)`` (deleting the
+                            photos) if the report cannot be created.
+    JoinReport(receipt)     the resident says an open report nearby is the same damage: add them
+                            to its supporters (they then get its status notices); comes with
+                            DiscardDraft and the dialogue's own reply.
     SetFollowed(followed)   the resident followed (True) or blocked the account (False).
     NotifyBlocked()         a blocked resident was told once; ``state.blocked_notified`` is True.
 
 Rules the caller may rely on
-    Blocked residents: one notice and NotifyBlocked on the first event that can be answered,
-    then nothing at all; no other action, the state otherwise untouched.
+    Blocked residents: one notice (naming the city's general contact) and NotifyBlocked on the
+    first event that can be answered, then nothing at all; the state otherwise untouched.
     Consent: until a resident has agreed to any terms, only the consent answer, the language
-    switch, help and emergency information are answered; anything else shows the terms.
+    switch, help and emergency information are answered; a photo, place or message is held
+    in the consent step with the terms shown, and taken up on agreement.
     Agreement to older terms still allows status and a draft already begun; a new report
     asks for the current terms first. A consent postback names its version and records only
     that version, if it is still the current one.
@@ -67,19 +77,19 @@ Rules the caller may rely on
 Replies respect LINE's limits, checked when values are built (ValueError, so a bad catalogue
 fails loudly in tests): at most 5 per outcome, texts of at most 5,000 characters, at most 13
 quick replies of at most 20 characters, and quick replies only on the last reply (LINE shows
-them only there).
+them only there). A "uri" quick reply opens a ``tel:`` (or web) address.
 
 Postback data are ``key=value`` pairs joined by ``&``: action=report|status|help|cancel|
-emergency (rich menu and anywhere), lang=ja|en, consent=yes|no&v=<terms version>, cat=<code>,
-sub=<code>, nav=back, photos=next, border=yes|no, note=skip, confirm=send|restart. Typed words
-(reporting.conversation_text.WORDS and the category labels) do the same; commands work in every
-step, the note step included, only when they are the whole message.
+emergency (rich menu and anywhere), lang=ja|en, consent=yes|no&v=<terms version>,
+urgent=yes, kind=<category>.<subcategory>|other, nav=back|next|stay, photos=retake,
+border=yes|no, same=yes|no, edit=kind|photos|location|note, note=clear, confirm=send,
+resume=yes|no. Typed words (``texts.WORDS`` and the kind labels) do the same; commands work in
+every step only when they are the whole message. Other text is kept as the report's note.
 
 This module is the dialogue's public face; its parts live in ``reporting.dialogue``, one module
 each (listed there). Import the dialogue from here.
 """
 
-from reporting.dialogue.commands import JST
 from reporting.dialogue.context import Draft
 from reporting.dialogue.dispatch import handle
 from reporting.dialogue.draft import DRAFT_STEPS
@@ -99,8 +109,10 @@ from reporting.dialogue.values import Event
 from reporting.dialogue.values import Facts
 from reporting.dialogue.values import Follow
 from reporting.dialogue.values import Image
+from reporting.dialogue.values import JoinReport
 from reporting.dialogue.values import Location
 from reporting.dialogue.values import Message
+from reporting.dialogue.values import NearbyReport
 from reporting.dialogue.values import NotifyBlocked
 from reporting.dialogue.values import Outcome
 from reporting.dialogue.values import PhotoOk
@@ -121,6 +133,7 @@ from reporting.dialogue.values import Unsend
 from reporting.dialogue.values import Unsupported
 from reporting.dialogue.values import receipt_reply
 from reporting.dialogue.values import report_failed_reply
+from reporting.office_hours import JST
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -141,8 +154,10 @@ __all__ = [
     "Facts",
     "Follow",
     "Image",
+    "JoinReport",
     "Location",
     "Message",
+    "NearbyReport",
     "NotifyBlocked",
     "Outcome",
     "PhotoOk",

@@ -6,7 +6,10 @@ from typing import Any
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.context import Draft
 from reporting.dialogue.draft import RANK
+from reporting.dialogue.draft import draft_kind
+from reporting.dialogue.draft import draft_list
 from reporting.dialogue.draft import first_missing
+from reporting.dialogue.draft import has_point
 from reporting.dialogue.prompts import PROMPTS
 from reporting.dialogue.reading import excerpt
 from reporting.dialogue.values import MAX_TEXT
@@ -55,8 +58,31 @@ def enter(
 
 
 def advance(ctx: Ctx, draft: Draft, **kwargs: Any) -> Outcome:
-    """Go on to the first part of the report still missing."""
+    """Go on to the first part of the report still missing.
+
+    Once the place and the kind are known, an open report of the same kind nearby that the
+    resident has not yet called different is shown first ("same").
+    """
+    same = same_nearby(ctx, draft)
+    if same is not None:
+        return enter(ctx, "same", {**draft, "same_as": same}, **kwargs)
     return enter(ctx, first_missing(ctx.city, draft), draft, **kwargs)
+
+
+def same_nearby(ctx: Ctx, draft: Draft) -> str | None:
+    """The receipt of an open report of the draft's kind near its place, if one is unanswered."""
+    kind = draft_kind(ctx.city, draft)
+    if kind is None or not has_point(draft):
+        return None
+    declined = draft_list(draft, "not_same")
+    for report in ctx.facts.nearby:
+        same_kind = (report.category, report.subcategory) == (
+            kind.category.code,
+            kind.subcategory.code,
+        )
+        if same_kind and report.receipt_number not in declined:
+            return report.receipt_number
+    return None
 
 
 def reprompt(ctx: Ctx) -> Outcome:

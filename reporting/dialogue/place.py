@@ -1,13 +1,15 @@
 """Where the damage is: a sent location kept, refused, or confirmed near the border."""
 
+from dataclasses import dataclass
 from typing import Any
+from typing import Literal
 
 from reporting.dialogue import texts as catalogue
 from reporting.dialogue.context import Ctx
+from reporting.dialogue.context import Draft
 from reporting.dialogue.draft import POINT_KEYS
 from reporting.dialogue.draft import area_name
 from reporting.dialogue.draft import finite
-from reporting.dialogue.draft import first_missing
 from reporting.dialogue.draft import has_point
 from reporting.dialogue.moves import advance
 from reporting.dialogue.moves import enter
@@ -21,36 +23,43 @@ from reporting.dialogue.values import Place
 _MAX_ADDRESS = 300  # reports.address
 
 
-def locate(ctx: Ctx, location: Location) -> Outcome:
-    """Keep a point inside the service area; near its border, ask first; outside, say where."""
-    draft = {k: v for k, v in ctx.draft.items() if k not in POINT_KEYS}
+@dataclass(frozen=True)
+class Placed:
+    """What one location did to a draft: kept, held for a border question, or refused."""
+
+    draft: Draft
+    lead: tuple[str, ...]
+    verdict: Literal["ok", "border", "refused"]
+
+
+def place_point(ctx: Ctx, draft: Draft, location: Location) -> Placed:
+    """Keep a point inside the service area; near its border, hold it; outside, say where.
+
+    A refused point leaves the draft as it was, an earlier point included.
+    """
+    draft = {k: v for k, v in draft.items() if k != "border_point"}
     place = _placed(ctx, location)
     if place is None:
-        return enter(ctx, "location", draft, lead=(_unknown(ctx),))
+        return Placed(draft, (_unknown(ctx),), "refused")
     if not place.in_service_area:
-        return enter(ctx, "location", draft, lead=_outside(ctx, place))
-    draft.update(_point(ctx, location, place))
+        return Placed(draft, _outside(ctx, place), "refused")
+    point = _point(ctx, location, place)
     if _near_border(ctx, place):
-        return enter(ctx, "confirm_location", draft)
-    return advance(ctx, draft, lead=(ctx.say("location_ok", area=area_name(ctx, draft)),))
-
-
-def early_location(ctx: Ctx, location: Location) -> Outcome:
-    """A place sent before the report asks for it: kept if it needs no question, else later.
-
-    A point plainly inside the service area is kept and the step goes on (the location step
-    is then skipped); one near the border, outside or unplaced is asked for again in its turn.
-    """
-    draft = ctx.draft
-    step = ctx.state.step
-    place = _placed(ctx, location)
-    if place is None or not place.in_service_area or _near_border(ctx, place):
-        photos_due = first_missing(ctx.city, draft) == "photos"
-        key = "location_before_photos" if photos_due else "location_too_early"
-        return enter(ctx, step, draft, lead=(ctx.say(key),))
+        return Placed({**draft, "border_point": point}, (), "border")
     draft = {k: v for k, v in draft.items() if k not in POINT_KEYS}
-    draft.update(_point(ctx, location, place))
-    return enter(ctx, step, draft, lead=(ctx.say("location_ok", area=area_name(ctx, draft)),))
+    draft.update(point)
+    return Placed(draft, (ctx.say("location_ok", area=area_name(ctx, draft)),), "ok")
+
+
+def location_in_step(ctx: Ctx, location: Location) -> Outcome:
+    """A location sent in any step of a draft: kept, asked about, or asked for again."""
+    placed = place_point(ctx, ctx.draft, location)
+    if placed.verdict == "ok":
+        return advance(ctx, placed.draft, lead=placed.lead)
+    if placed.verdict == "border":
+        return enter(ctx, "confirm_location", placed.draft)
+    step = ctx.state.step if has_point(placed.draft) else "location"
+    return enter(ctx, step, placed.draft, lead=placed.lead)
 
 
 def _placed(ctx: Ctx, location: Location) -> Place | None:
@@ -98,9 +107,13 @@ def _outside(ctx: Ctx, place: Place) -> tuple[str, ...]:
 
 
 def border_answer(ctx: Ctx, value: str) -> Outcome:
+    """Yes keeps the point held near the border; no asks for the place again."""
     draft = ctx.draft
-    if value == "yes" and has_point(draft):
+    point = draft.pop("border_point", None)
+    if value == "yes" and isinstance(point, dict) and has_point(point):
+        draft = {k: v for k, v in draft.items() if k not in POINT_KEYS}
+        draft.update({k: point.get(k) for k in POINT_KEYS})
         return advance(ctx, draft, lead=(ctx.say("location_ok", area=area_name(ctx, draft)),))
     if value not in ("yes", "no"):
         return reprompt(ctx)
-    return enter(ctx, "location", {k: v for k, v in draft.items() if k not in POINT_KEYS})
+    return enter(ctx, "location", draft)

@@ -35,6 +35,7 @@ GLOBAL_WORDS = (
     ("status", Intent("action", "status")),
     ("help", Intent("action", "help")),
     ("emergency", Intent("action", "emergency")),
+    ("urgent", Intent("urgent", "yes")),
     ("lang_en", Intent("lang", "en")),
     ("lang_ja", Intent("lang", "ja")),
 )

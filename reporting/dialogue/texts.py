@@ -7,6 +7,7 @@ normalisation and case folding, so full-width and upper-case variants match too.
 """
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Final
 
 JA: Final = "ja"
@@ -16,103 +17,114 @@ EN: Final = "en"
 TEXTS: Final[Mapping[str, tuple[str, str]]] = {
     "welcome": (
         "{city}の道路・公園の損傷通報窓口です。"
-        "写真と位置情報で、道路や公園の傷みを市に知らせることができます。",
+        "写真と位置情報で、道路や公園の傷みを市にお知らせいただけます。",
         "This is {city}'s account for reporting damaged roads and parks. "
-        "Send photos and a location to let the city know.",
+        "Send a photo and the place to let the city know.",
     ),
     "terms": (
         "{terms}\n\n上記の利用規約に同意いただける場合は「同意する」を押してください。",
         "{terms}\n\nIf you agree to these terms of use, please tap \u201cAgree\u201d.",
     ),
+    "terms_holding": (
+        "お送りいただいた内容はお預かりしています。利用規約に同意いただくと、通報を続けられます。",
+        "We are holding what you sent. Once you agree to the terms of use, you can go on "
+        "with your report.",
+    ),
     "consent_thanks": (
-        "ご同意ありがとうございます。",
+        "ご同意いただきありがとうございます。",
         "Thank you for agreeing to the terms of use.",
     ),
     "declined": (
-        "利用規約に同意いただけない場合、通報は受け付けられません。"
+        "利用規約に同意いただけない場合、通報は受け付けられません。お預かりした内容は削除しました。"
         "同意いただける場合は、いつでも「通報」と送ってください。規約をもう一度お示しします。",
-        "We cannot accept reports without agreement to the terms of use. "
-        "If you change your mind, send \u201creport\u201d at any time and we will show them again.",
+        "We cannot accept reports without agreement to the terms of use; what you sent has been "
+        "deleted. If you change your mind, send \u201creport\u201d at any time and we will show "
+        "them again.",
     ),
     "welcome_back": (
-        "おかえりなさい。",
-        "Welcome back.",
+        "再び友だち追加いただき、ありがとうございます。",
+        "Thank you for adding us as a friend again.",
     ),
     "idle": (
-        "「通報」と送るか「通報する」を押すと、損傷の通報を始められます。",
-        "Send \u201creport\u201d or tap \u201cReport\u201d to report damage.",
+        "損傷の写真か位置情報を送ると、通報を始められます。"
+        "「通報する」を押して始めることもできます。",
+        "Send a photo or the location of the damage to start a report, or tap \u201cReport\u201d.",
     ),
-    "idle_photo": (
-        "写真ありがとうございます。通報は「通報する」を押して、種類を選んでから写真を送ってください。",
-        "Thank you for the photo. To report, tap \u201cReport\u201d, choose the kind of damage, "
-        "then send the photos.",
+    "thanks": (
+        "ご連絡ありがとうございます。",
+        "Thank you for your message.",
+    ),
+    "started_text": (
+        "お送りいただいた文は、通報の補足として記録しました。",
+        "We have kept your message as the note of a new report.",
     ),
     "in_progress": (
-        "通報を入力中です。続きから進めてください。最初からやり直す場合は「中止」と送ってください。",
-        "You are in the middle of a report; please continue below. "
-        "To start again, send \u201ccancel\u201d first.",
-    ),
-    "category": (
-        "通報する内容を選んでください。",
-        "What would you like to report? Please choose.",
+        "入力途中の通報があります。続きからお進みください。"
+        "取り消す場合は「中止」を押してください。",
+        "You have a report in progress; please carry on below. "
+        "To drop it, tap \u201cCancel\u201d.",
     ),
     "not_understood": (
-        "すみません、わかりませんでした。",
-        "Sorry, we did not understand that.",
-    ),
-    "photo_too_early": (
-        "まず種類を選んでください。写真はその後で送れます。",
-        "Please choose the kind of damage first; you can send photos after that.",
-    ),
-    "location_too_early": (
-        "まず種類を選んでください。場所はその後で伺います。",
-        "Please choose the kind of damage first; we will ask for the place after that.",
-    ),
-    "photo_late": (
-        "写真の受付は済んでいるため、この写真は追加していません。",
-        "Your photos are already in, so this one was not added.",
+        "メッセージの内容を読み取れませんでした。下のボタンからお選びください。",
+        "We could not read that message. Please choose one of the buttons below.",
     ),
     "emergency": (
-        "事故につながるような緊急の危険は、{city}（{phone}）へお電話ください。"
-        "人の命に関わる場合は、すぐに110番（警察）または119番（消防・救急）へ通報してください。",
-        "For an urgent danger that could cause an accident, please call {city} on {phone}. "
-        "If anyone's life is at risk, call 110 (police) or 119 (fire and ambulance) now.",
+        "事故につながるおそれのある危険は、すぐに{city}（{phone}）へお電話ください。"
+        "「電話する」を押すと発信できます。"
+        "人の命に関わる場合は、110番（警察）または119番（消防・救急）へ通報してください。\n\n"
+        "お電話のあと、写真と場所を緊急の通報として送ることもできます。",
+        "For a danger that could cause an accident, please call {city} on {phone} now: tap "
+        "\u201cCall\u201d. If anyone's life is at risk, call 110 (police) or 119 (fire and "
+        "ambulance).\n\nAfter calling, you can also send the photo and place as an urgent report.",
     ),
-    "subcategory": (
-        "{category}のどのような損傷ですか？",
-        "{category}: what kind of damage is it?",
+    "urgent_set": (
+        "緊急の通報として受け付けます。職員が優先して確認します。",
+        "This report will be marked urgent; staff will look at it first.",
     ),
     "photos_first": (
-        "損傷の写真を1〜{max}枚送ってください。まとめて選んで送ることもできます。",
-        "Please send 1 to {max} photos of the damage. You can pick several at once.",
+        "損傷の写真を送ってください（{max}枚まで）。下のボタンで撮影するか、写真を選べます。",
+        "Please send a photo of the damage (up to {max}). Use the buttons below to take one "
+        "or choose from your photos.",
     ),
     "photos_more": (
-        "あと{left}枚送れます。送り終えたら「次へ」を押してください。",
-        "You can send {left} more. When you are done, tap \u201cNext\u201d.",
+        "写真は{count}枚です（{max}枚まで）。追加する場合は写真を送ってください。"
+        "すべて撮り直す場合は「撮り直す」、このままでよければ「次へ」を押してください。",
+        "You have sent {count} photos (up to {max}). Send more to add them, tap \u201cRetake\u201d "
+        "to replace them all, or \u201cNext\u201d to go on.",
+    ),
+    "photos_reset": (
+        "写真を削除しました。",
+        "Your photos have been deleted.",
     ),
     "photos_needed": (
-        "次へ進むには、写真が1枚以上必要です。",
-        "At least one photo is needed before going on.",
-    ),
-    "location_before_photos": (
-        "先に写真を送ってください。場所はその後で伺います。",
-        "Please send a photo first; we will ask for the place after that.",
+        "写真が1枚以上必要です。",
+        "At least one photo is needed.",
     ),
     "photo_ack": (
-        "写真を受け付けました ({count}/{max})",
-        "Photo received ({count}/{max})",
+        "写真を受け付けました（{count}/{max}枚）。",
+        "Photo received ({count}/{max}).",
     ),
     "photo_set_ack": (
-        "写真を{added}枚受け付けました ({count}/{max})",
-        "Photos received: {added} ({count}/{max})",
+        "写真を{added}枚受け付けました（{count}/{max}枚）。",
+        "Photos received: {added} ({count}/{max}).",
     ),
     "photo_over": (
-        "写真は{max}枚までのため、{over}枚は受け付けていません。",
-        "Up to {max} photos can be sent, so {over} were not accepted.",
+        "写真は{max}枚までのため、{positions}は受け付けていません。",
+        "Up to {max} photos can be sent, so {positions} could not be added.",
     ),
+    "photo_over_one": (
+        "写真は{max}枚までのため、この写真は受け付けていません。",
+        "Up to {max} photos can be sent, so this one could not be added.",
+    ),
+    "position": ("{n}枚目", "photo {n}"),
+    "positions_join": ("・", ", "),
     "photo_refused": (
-        "{reason}\nお手数ですが、写真を送り直してください。",
-        "{reason}\nPlease send the photo again.",
+        "{reason}\nお手数ですが、別の写真を送ってください。",
+        "{reason}\nPlease send another photo.",
+    ),
+    "photo_refused_at": (
+        "{position}の写真: {reason}",
+        "{position}: {reason}",
     ),
     "photo_missing": (
         "写真を受け取れませんでした。",
@@ -123,18 +135,25 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "This photo has already been received.",
     ),
     "location": (
-        "損傷の場所を位置情報で送ってください。"
-        "「位置情報を送る」を押すと、地図で場所を選べます（住所の文字入力には対応していません）。",
-        "Please send the location of the damage. Tap \u201cSend location\u201d to pick the place "
-        "on a map (typed addresses cannot be used).",
+        "損傷の場所を送ってください。「位置情報を送る」を押すと、地図で場所を選べます。"
+        "写真を追加する場合は、続けて写真を送ってください。",
+        "Please send the place of the damage: tap \u201cSend location\u201d to pick it on a map. "
+        "To add photos, just send them.",
+    ),
+    "location_again": (
+        "場所: {place}\n変更する場合は、位置情報を送ってください。"
+        "このままでよければ「次へ」を押してください。",
+        "Place: {place}\nTo change it, send a location; otherwise tap \u201cNext\u201d.",
     ),
     "typed_location": (
-        "すみません、文字では場所を受け付けられません。",
-        "Sorry, a place cannot be taken from typed text.",
+        "文字の住所からは地図上の場所を特定できないため、位置情報で送ってください"
+        "（お送りいただいた文は補足として記録しました）。",
+        "A typed address cannot be placed on the map, so please send a location "
+        "(we kept your message as the note).",
     ),
     "location_ok": (
-        "{area}で受け付けます。",
-        "Location: {area}.",
+        "場所: {area}",
+        "Place: {area}",
     ),
     "location_outside": (
         "この地点は{place}で、{city}の外です。{city}の道路・公園のみ受け付けています。"
@@ -155,40 +174,96 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "市の境界付近です（{area}）。この位置でよろしいですか？",
         "This point is near the city border ({area}). Is this the right place?",
     ),
+    "kind": (
+        "損傷の種類を選んでください。",
+        "What kind of damage is it? Please choose.",
+    ),
+    "kind_suggested": (
+        "お送りいただいた内容から「{kind}」と思われます。よろしければ「{kind}」を押してください。",
+        "From your message, it looks like \u201c{kind}\u201d. If so, tap \u201c{kind}\u201d.",
+    ),
+    "kind_other": (
+        "当てはまるものを選んでください。",
+        "Please choose the one that fits.",
+    ),
+    "same": (
+        "近くに同じ種類の通報があります（受付 {receipt}・{status}）。同じものですか？",
+        "There is a report of the same kind nearby (receipt {receipt}, {status}). "
+        "Is it the same one?",
+    ),
+    "same_joined": (
+        "受付 {receipt} の通報に、同じものとして登録しました。"
+        "対応状況が変わりましたらお知らせします。ご協力ありがとうございます。",
+        "You have been added to report {receipt} as the same damage. We will let you know "
+        "when its status changes. Thank you.",
+    ),
+    "same_gone": (
+        "その通報は対応が終わっているため、新しい通報として続けます。",
+        "That report has been closed, so yours will go on as a new report.",
+    ),
     "note": (
-        "補足があれば{max}文字以内で入力してください（例: 歩道側、深さ10cmほど）。"
-        "なければ「スキップ」を押してください。",
-        "Add a note if you like, up to {max} characters (e.g. \u201cpavement side, about "
-        "10 cm deep\u201d). Otherwise tap \u201cSkip\u201d.",
+        "補足を{max}文字以内で入力してください（例: 歩道側、深さ10cmほど）。",
+        "Please type a note of up to {max} characters (e.g. \u201cpavement side, about "
+        "10 cm deep\u201d).",
+    ),
+    "note_kept": (
+        "補足を記録しました。",
+        "Your note has been kept.",
+    ),
+    "note_cleared": (
+        "補足を削除しました。",
+        "The note has been removed.",
     ),
     "note_too_long": (
-        "補足は{max}文字以内でお願いします（いまは{length}文字です）。"
-        "短くして送り直すか、「スキップ」を押してください。",
+        "補足は{max}文字以内でお願いします（いまは{length}文字です）。短くして送り直してください。",
         "Please keep the note to {max} characters (this one has {length}). "
-        "Send a shorter note or tap \u201cSkip\u201d.",
+        "Please send a shorter one.",
     ),
     "confirm": (
-        "この内容で通報します。よろしければ「送信」を押してください。\n"
-        "内容: {category} / {subcategory}\n写真: {photos}枚\n場所: {place}\n補足: {note}",
+        "以下の内容で通報します。よろしければ「送信」を押してください。\n"
+        "種類: {kind}\n写真: {photos}枚\n場所: {place}\n補足: {note}{urgent}\n\n"
+        "補足がある場合は、このまま文字で送ってください。"
+        "変更する場合は、下のボタンから項目を選んでください。",
         "Please check your report and tap \u201cSend\u201d.\n"
-        "Kind: {category} / {subcategory}\nPhotos: {photos}\nPlace: {place}\nNote: {note}",
+        "Kind: {kind}\nPhotos: {photos}\nPlace: {place}\nNote: {note}{urgent}\n\n"
+        "To add a note, just type it. To change something, choose it below.",
+    ),
+    "confirm_urgent": (
+        "\n緊急: はい",
+        "\nUrgent: yes",
     ),
     "none": ("なし", "none"),
-    "restarted": (
-        "これまでの入力内容と写真を削除しました。最初から入力してください。",
-        "Your report so far and its photos have been deleted. Let's start again.",
+    "resume": (
+        "入力途中の通報があります。続けますか？\n{summary}",
+        "You have an unfinished report. Would you like to continue it?\n{summary}",
+    ),
+    "resume_summary": (
+        "（種類: {kind} / 写真: {photos}枚 / 場所: {place}）",
+        "(kind: {kind}, photos: {photos}, place: {place})",
+    ),
+    "resume_holding": (
+        "いまお送りいただいた内容は、選んだ方の通報に加えます。",
+        "What you just sent will be added to the report you choose.",
+    ),
+    "resumed": (
+        "続きから入力してください。",
+        "Please carry on where you left off.",
+    ),
+    "started_new": (
+        "前の通報は削除しました。新しい通報を入力してください。",
+        "The earlier report has been deleted. Please go on with the new one.",
     ),
     "cancelled": (
         "通報を中止しました。入力内容と写真は削除しました。",
         "Your report was cancelled; what you sent for it has been deleted.",
     ),
     "nothing_to_cancel": (
-        "入力中の通報はありません。",
+        "入力途中の通報はありません。",
         "There is no report in progress.",
     ),
     "expired": (
-        "しばらく操作がなかったため、入力途中の通報を取り消しました。",
-        "Your unfinished report was cancelled because it was left idle for a while.",
+        "入力途中の通報は、{hours}時間操作がなかったため削除しました。",
+        "Your unfinished report was deleted because it was left for {hours} hours.",
     ),
     "unsupported": (
         "スタンプ・動画・音声・ファイルには対応していません。",
@@ -212,28 +287,36 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
     ),
     "help": (
         "【通報のしかた】\n"
-        "1.「通報」と送る\n2. 内容を選ぶ\n3. 写真を1〜{max}枚送る\n4. 位置情報を送る\n"
-        "5. 補足を入力（省略可）して「送信」\n受付番号をお知らせします。\n\n"
-        "「状況」: 最近の通報の対応状況\n「中止」: 入力中の通報を取り消す\n"
+        "1. 損傷の写真を送る（{max}枚まで）\n2. 位置情報を送る\n3. 種類を選ぶ\n"
+        "4. 内容を確かめて「送信」\n受付番号をお知らせします。"
+        "文章や位置情報から始めることもできます。\n\n"
+        "「状況」: 最近の通報の対応状況\n「中止」: 入力途中の通報を取り消す\n"
         "「English」: 英語で表示\n\n"
-        "緊急の場合は{city}（{phone}）へお電話ください。命に関わる場合は110番・119番へ。",
+        "危険な場合は{city}（{phone}）へお電話ください。命に関わる場合は110番・119番へ。",
         "How to report:\n"
-        "1. Send \u201creport\u201d\n2. Choose the kind of damage\n3. Send 1 to {max} photos\n"
-        "4. Send the location\n5. Add a note (optional) and tap \u201cSend\u201d\n"
-        "You will get a receipt number.\n\n"
+        "1. Send a photo of the damage (up to {max})\n2. Send the location\n"
+        "3. Choose the kind of damage\n4. Check and tap \u201cSend\u201d\n"
+        "You will get a receipt number. You may also start with a message or a location.\n\n"
         "\u201cstatus\u201d: your recent reports\n"
         "\u201ccancel\u201d: cancel the report in progress\n"
         "\u201c日本語\u201d: switch to Japanese\n\n"
-        "In an emergency call {city} on {phone}; if a life is at risk, call 110 or 119.",
+        "If it is dangerous, call {city} on {phone}; if a life is at risk, call 110 or 119.",
     ),
     "language_set": (
         "日本語で表示します。",
         "Switched to English.",
     ),
     "blocked": (
-        "ご利用を停止しています。お問い合わせは{city}（{phone}）までお願いします。",
-        "Your use of this service has been suspended. For enquiries, please call {city} on "
-        "{phone}.",
+        "このアカウントでの通報の受付を停止しています。"
+        "お問い合わせは{city}（{phone}）までお願いします。",
+        "Reports from your account are no longer accepted. For enquiries, please call {city} "
+        "on {phone}.",
+    ),
+    "group": (
+        "このアカウントは1対1のトークでご利用いただけます。"
+        "通報は、{city}のアカウントとの個別のトークからお送りください。",
+        "This account works in one-to-one chats only. Please send reports from your own chat "
+        "with {city}'s account.",
     ),
     # For the caller, which owns receipt numbers (see reporting.dialogue.conversation).
     "receipt": (
@@ -242,9 +325,15 @@ TEXTS: Final[Mapping[str, tuple[str, str]]] = {
         "Your report has been received. Your receipt number is {receipt}. Thank you. "
         "Send \u201cstatus\u201d to see how it is going.",
     ),
+    "after_hours": (
+        "受付は24時間行っています。確認は翌開庁日（{date}）以降になります。",
+        "Reports are received at any time; staff will look at it from the next working day "
+        "({date}).",
+    ),
     "report_failed": (
         "申し訳ありません。通報を登録できませんでした。お手数ですが、もう一度「通報」から送ってください。",
-        "Sorry, your report could not be registered. Please send \u201creport\u201d to try again.",
+        "We are sorry: your report could not be registered. Please send \u201creport\u201d "
+        "to try again.",
     ),
 }
 
@@ -257,16 +346,27 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "help": ("ヘルプ", "Help"),
     "other_language": ("English", "日本語"),
     "emergency": ("危険・緊急", "Danger / emergency"),
+    "call": ("電話する", "Call"),
+    "report_urgent": ("緊急として通報", "Report as urgent"),
     "back": ("戻る", "Back"),
     "camera": ("カメラで撮る", "Take a photo"),
     "camera_roll": ("写真を選ぶ", "Choose photos"),
+    "retake": ("撮り直す", "Retake"),
     "next": ("次へ", "Next"),
     "location": ("位置情報を送る", "Send location"),
     "yes": ("はい", "Yes"),
     "no": ("いいえ", "No"),
-    "skip": ("スキップ", "Skip"),
+    "kind_other": ("その他", "Other"),
+    "same_yes": ("同じものです", "Same one"),
+    "same_no": ("別のものです", "A different one"),
     "send": ("送信", "Send"),
-    "restart": ("やり直す", "Start over"),
+    "edit_kind": ("種類を変更", "Change kind"),
+    "edit_photos": ("写真を変更", "Change photos"),
+    "edit_location": ("場所を変更", "Change place"),
+    "edit_note": ("補足を入力", "Write a note"),
+    "note_clear": ("補足を削除", "Remove note"),
+    "resume_yes": ("続ける", "Continue"),
+    "resume_no": ("新しく始める", "Start a new one"),
     "cancel": ("中止", "Cancel"),
 }
 
@@ -288,17 +388,28 @@ WORDS: Final[Mapping[str, frozenset[str]]] = {
     "status": frozenset({"状況", "状況を確認", "状況確認", "status", "check status"}),
     "help": frozenset({"ヘルプ", "使い方", "help", "?"}),
     "emergency": frozenset({"危険・緊急", "緊急", "危険", "emergency", "danger / emergency"}),
+    "urgent": frozenset({"緊急として通報", "report as urgent"}),
     "lang_en": frozenset({"english", "英語", "えいご"}),
     "lang_ja": frozenset({"日本語", "にほんご", "japanese"}),
     "agree": frozenset({"同意する", "同意", "はい", "agree", "i agree", "yes"}),
     "disagree": frozenset({"同意しない", "いいえ", "disagree", "no"}),
-    "yes": frozenset({"はい", "yes", "ok"}),
+    "yes": frozenset({"はい", "yes", "ok", "オーケー"}),
     "no": frozenset({"いいえ", "no"}),
     "back": frozenset({"戻る", "もどる", "back"}),
     "next": frozenset({"次へ", "次", "つぎへ", "next", "done"}),
-    "skip": frozenset({"スキップ", "なし", "skip", "none"}),
-    "send": frozenset({"送信", "送信する", "send"}),
-    "restart": frozenset({"やり直す", "やりなおす", "start over", "restart"}),
+    "send": frozenset(
+        {"送信", "送信する", "送る", "はい", "ok", "オーケー", "お願いします", "send", "yes"}
+    ),
+    "retake": frozenset({"撮り直す", "とりなおす", "retake"}),
+    "other": frozenset({"その他", "other"}),
+    "same_yes": frozenset({"同じものです", "同じ", "同じもの", "same", "same one"}),
+    "same_no": frozenset({"別のものです", "別", "違う", "different", "a different one"}),
+    "resume_yes": frozenset({"続ける", "はい", "continue", "yes"}),
+    "resume_no": frozenset({"新しく始める", "新しく", "いいえ", "start a new one", "new", "no"}),
+    "thanks": frozenset(
+        {"ありがとう", "ありがとうございます", "ありがとうございました", "了解", "了解です",
+         "わかりました", "thanks", "thank you"}
+    ),
 }
 
 
@@ -321,3 +432,16 @@ def status_word(status: str, lang: str) -> str:
     """Return a report status in words; an unknown status is shown as it is, never an error."""
     pair = STATUS_WORDS.get(status)
     return pick(pair, lang) if pair else status
+
+
+_WEEKDAYS_JA = "月火水木金土日"
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def day(value: date, lang: str) -> str:
+    """A day as residents read it, whatever the machine's locale: 12月4日(金), Friday 4 December."""
+    if lang == EN:
+        return f"{_WEEKDAYS_EN[value.weekday()]} {value.day} {_MONTHS_EN[value.month - 1]}"
+    return f"{value.month}月{value.day}日({_WEEKDAYS_JA[value.weekday()]})"

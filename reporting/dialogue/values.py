@@ -8,6 +8,7 @@ fails loudly in tests rather than at LINE.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -112,10 +113,21 @@ class ReportSummary:
 
 
 @dataclass(frozen=True)
+class NearbyReport:
+    """An open report near the draft's place (within ``Settings.same_radius_m``)."""
+
+    receipt_number: str
+    category: str
+    subcategory: str | None
+    status: str
+
+
+@dataclass(frozen=True)
 class Facts:
     photo: PhotoOk | PhotoRefused | None = None
     place: Place | None = None
     recent_reports: tuple[ReportSummary, ...] = ()
+    nearby: tuple[NearbyReport, ...] = ()
 
 
 # --- state and settings ------------------------------------------------------------------
@@ -134,14 +146,22 @@ class State:
 
 @dataclass(frozen=True)
 class Settings:
-    draft_idle_timeout: timedelta = timedelta(hours=2)
+    draft_idle_timeout: timedelta = timedelta(hours=24)
+    # A resident back after this long is asked whether to continue their draft.
+    resume_after: timedelta = timedelta(minutes=30)
     max_photos: int = 4
     max_note: int = 500
     border_check_m: float = 30.0
+    same_radius_m: float = 30.0
 
     def __post_init__(self) -> None:
         """Refuse settings the dialogue cannot honour, at start-up rather than mid-report."""
-        if self.draft_idle_timeout <= timedelta(0) or self.max_photos < 1 or self.max_note < 1:
+        if (
+            self.draft_idle_timeout <= timedelta(0)
+            or not timedelta(0) < self.resume_after <= self.draft_idle_timeout
+            or self.max_photos < 1
+            or self.max_note < 1
+        ):
             raise ValueError(f"settings out of range: {self}")
 
 
@@ -149,7 +169,9 @@ DEFAULT_SETTINGS = Settings()
 
 # --- replies -----------------------------------------------------------------------------
 
-QuickReplyKind: TypeAlias = Literal["message", "postback", "camera", "camera_roll", "location"]
+QuickReplyKind: TypeAlias = Literal[
+    "message", "postback", "camera", "camera_roll", "location", "uri"
+]
 # Per kind, whether text and data are required (True), forbidden (False) or optional (None).
 _QUICK_REPLY_FIELDS: Mapping[str, tuple[bool | None, bool]] = {
     "message": (True, False),
@@ -157,7 +179,9 @@ _QUICK_REPLY_FIELDS: Mapping[str, tuple[bool | None, bool]] = {
     "camera": (False, False),
     "camera_roll": (False, False),
     "location": (False, False),
+    "uri": (False, False),
 }
+_URI_SCHEMES = ("tel:", "https:", "http:", "line:")  # what LINE's URI action opens
 
 
 @dataclass(frozen=True)
@@ -166,9 +190,16 @@ class QuickReply:
     kind: QuickReplyKind
     text: str | None = None  # message text; for a postback, the text shown as sent
     data: str | None = None  # postback data
+    uri: str | None = None  # what a "uri" button opens: tel:0868031000 calls
 
     def __post_init__(self) -> None:
         """Fail loudly on a button LINE would refuse."""
+        if (self.kind == "uri") != (self.uri is not None):
+            raise ValueError(f"quick reply {self.label!r}: a uri, and only a uri button, has one")
+        if self.uri is not None and not (
+            self.uri.startswith(_URI_SCHEMES) and 1 <= len(self.uri) <= 1000
+        ):
+            raise ValueError(f"quick reply {self.label!r}: LINE does not open {self.uri!r}")
         if not 1 <= len(self.label) <= MAX_LABEL:
             raise ValueError(f"quick reply label {self.label!r} is not 1-{MAX_LABEL} characters")
         needs = _QUICK_REPLY_FIELDS.get(self.kind)
@@ -226,6 +257,11 @@ class CreateReport:
 
 
 @dataclass(frozen=True)
+class JoinReport:
+    receipt_number: str
+
+
+@dataclass(frozen=True)
 class SetFollowed:
     followed: bool
 
@@ -241,6 +277,7 @@ Action: TypeAlias = (
     | DropPhoto
     | DiscardDraft
     | CreateReport
+    | JoinReport
     | SetFollowed
     | NotifyBlocked
 )
@@ -262,9 +299,10 @@ class Outcome:
             raise ValueError("quick replies are only shown on the last reply")
 
 
-def receipt_reply(receipt_number: str, language: str) -> Reply:
+def receipt_reply(receipt_number: str, language: str, next_open: date | None = None) -> Reply:
     """The caller's reply once CreateReport gave the report its receipt number.
 
+    ``next_open`` is the office's next working day when the report came outside its hours.
     Its buttons check the status or start another report (the same postbacks as the menu).
     """
     buttons = (("status", "action=status"), ("report_another", "action=report"))
@@ -272,7 +310,11 @@ def receipt_reply(receipt_number: str, language: str) -> Reply:
         QuickReply(label, "postback", text=label, data=data)
         for label, data in ((catalogue.label(key, language), data) for key, data in buttons)
     )
-    return Reply(catalogue.say("receipt", language, receipt=receipt_number), quick)
+    text = catalogue.say("receipt", language, receipt=receipt_number)
+    if next_open is not None:
+        day = catalogue.day(next_open, language)
+        text += "\n" + catalogue.say("after_hours", language, date=day)
+    return Reply(text, quick)
 
 
 def report_failed_reply(language: str) -> Reply:

@@ -1,10 +1,12 @@
-"""The one place that talks to the LINE Platform: replies, pushes, content and profiles."""
+"""The one place that talks to the LINE Platform: replies, pushes, content, profiles and the
+rich menu."""
 
 import uuid
 from collections.abc import Iterator
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import urllib3
 from linebot.v3.messaging import ApiClient
@@ -21,8 +23,10 @@ from linebot.v3.messaging import PushMessageRequest
 from linebot.v3.messaging import QuickReply
 from linebot.v3.messaging import QuickReplyItem
 from linebot.v3.messaging import ReplyMessageRequest
+from linebot.v3.messaging import RichMenuRequest
 from linebot.v3.messaging import ShowLoadingAnimationRequest
 from linebot.v3.messaging import TextMessage
+from linebot.v3.messaging import URIAction
 
 from reporting.dialogue import conversation
 
@@ -122,6 +126,52 @@ class LineClient:
             found = MessagingApi(client).get_profile(user_id, _request_timeout=TIMEOUT)
         return Profile(display_name=found.display_name, language=found.language)
 
+    def rich_menus(self) -> list[tuple[str, str]]:
+        """The channel's rich menus as (id, name)."""
+        with _calls():
+            found = MessagingApi(self._client(LINE_API)).get_rich_menu_list(
+                _request_timeout=TIMEOUT
+            )
+        return [(menu.rich_menu_id, menu.name) for menu in found.richmenus]
+
+    def create_rich_menu(self, definition: dict[str, Any], image: bytes) -> str:
+        """Create a rich menu with its image (PNG); return its id."""
+        request = RichMenuRequest.from_dict(definition)
+        with _calls():
+            created = MessagingApi(self._client(LINE_API)).create_rich_menu(
+                request, _request_timeout=TIMEOUT
+            )
+            MessagingApiBlob(self._client(LINE_DATA_API)).set_rich_menu_image(
+                created.rich_menu_id, image, _headers={"Content-Type": "image/png"},
+                _request_timeout=TIMEOUT,
+            )
+        return str(created.rich_menu_id)
+
+    def default_rich_menu(self) -> str | None:
+        """The id of the rich menu every user sees by default; None when there is none."""
+        try:
+            with _calls():
+                found = MessagingApi(self._client(LINE_API)).get_default_rich_menu_id(
+                    _request_timeout=TIMEOUT
+                )
+        except LineRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return str(found.rich_menu_id)
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        with _calls():
+            MessagingApi(self._client(LINE_API)).set_default_rich_menu(
+                rich_menu_id, _request_timeout=TIMEOUT
+            )
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        with _calls():
+            MessagingApi(self._client(LINE_API)).delete_rich_menu(
+                rich_menu_id, _request_timeout=TIMEOUT
+            )
+
     def show_loading(self, user_id: str, seconds: int = 20) -> None:
         """Show the typing indicator while a photo is being processed."""
         request = ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
@@ -153,6 +203,7 @@ _ACTIONS = {
     "camera": lambda q: CameraAction(label=q.label),
     "camera_roll": lambda q: CameraRollAction(label=q.label),
     "location": lambda q: LocationAction(label=q.label),
+    "uri": lambda q: URIAction(label=q.label, uri=q.uri),
 }
 
 

@@ -1,14 +1,19 @@
-"""``flask --app app line ...``: play a resident against a running server, or serve a fake LINE.
+"""``flask --app app line ...``: set the rich menu, play a resident against a running server,
+or serve a fake LINE.
 
-Neither command touches the database: the simulator only speaks HTTP, to the server's webhook
+None of them touches the database: the simulator only speaks HTTP, to the server's webhook
 and as the LINE Platform the server and worker send their replies to.
 """
 
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from reporting.line import rich_menu
+from reporting.line.api import LineRefused
+from reporting.line.api import LineUnavailable
 from reporting.line.sandbox.fake import server as line_fake_server
 from reporting.line.sandbox.simulator import session
 from reporting.line.sandbox.simulator.resident import DEMO_SECRET
@@ -17,7 +22,28 @@ from reporting.line.sandbox.simulator.script import ScriptError
 from reporting.line.sandbox.simulator.script import StepFailed
 from reporting.line.sandbox.simulator.script import load_script
 
-line = AppGroup("line", help="Simulate LINE residents, or serve a fake LINE Platform.")
+line = AppGroup(
+    "line", help="Set the rich menu, simulate LINE residents, or serve a fake LINE Platform."
+)
+
+
+@line.command("rich-menu")
+def set_rich_menu() -> None:
+    """Create the rich menu (通報する / 状況 / ヘルプ) and make it the default, once.
+
+    Needs LINE_CHANNEL_ACCESS_TOKEN (and LINE_API_HOST for the fake platform). Running it
+    again changes nothing; after a change of layout or image it replaces its earlier menu.
+    """
+    if not current_app.config.get("LINE_CHANNEL_ACCESS_TOKEN"):
+        raise click.ClickException("LINE_CHANNEL_ACCESS_TOKEN is not set")
+    try:
+        done = rich_menu.ensure_default(current_app.extensions["tsuho.line"])
+    except (LineRefused, LineUnavailable) as exc:
+        raise click.ClickException(f"LINE refused or did not answer: {exc}") from exc
+    state = "created and set as the default" if done.created else "already there; the default"
+    click.echo(f"rich menu {done.rich_menu_id}: {state}")
+    for old in done.deleted:
+        click.echo(f"deleted the earlier rich menu {old}")
 
 
 @line.command("simulate", with_appcontext=False)

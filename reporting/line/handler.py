@@ -8,8 +8,10 @@ leaves the event to be handled again from the start, and nothing is done twice.
 """
 
 import logging
+import math
 import uuid
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +24,8 @@ from gis import wards
 from reporting import reports
 from reporting.city_profile import CityProfile
 from reporting.dialogue import conversation as talk
+from reporting.dialogue import texts as talk_texts
+from reporting.line import intake
 from reporting.line.api import ContentGone
 from reporting.line.api import LineClient
 from reporting.line.api import LineRefused
@@ -66,6 +70,14 @@ def handle_pending(session: Session, channel: Channel, event_id: int, now: datet
     first = session.get(LineEvent, event_id)
     if first is None or first.processed_at is not None:
         return 0
+    if first.chat_id is not None:
+        handle_chat_event(session, channel, event_id, now)
+        session.commit()
+        return 1
+    if first.event_time is None:
+        handle_event(session, channel, event_id, now)
+        session.commit()
+        return 1
     pending = session.scalars(
         select(LineEvent.id)
         .where(
@@ -102,7 +114,8 @@ def handle_event(session: Session, channel: Channel, event_id: int, now: datetim
     facts, cleaned = _facts(session, channel, state, resident, event)
     outcome = talk.handle(state, event, facts, channel.city, now, channel.settings)
     replies = list(outcome.replies)
-    replies += _apply(session, channel, outcome, resident, chat, cleaned, now)
+    received = row.event_time or now
+    replies += _apply(session, channel, outcome, resident, chat, cleaned, now, received)
     chat.step = outcome.state.step
     chat.draft = dict(outcome.state.draft)
     chat.updated_at = outcome.state.updated_at or now
@@ -117,9 +130,55 @@ def handle_event(session: Session, channel: Channel, event_id: int, now: datetim
             line_user_id=row.line_user_id,
             messages=replies,
             retry_key=uuid.uuid5(RETRY_NAMESPACE, row.webhook_event_id),
-            reply_token=row.payload.get("replyToken"),
+            reply_token=_reply_token(row.payload),
             event_time=row.event_time,
         )
+
+
+def handle_chat_event(session: Session, channel: Channel, event_id: int, now: datetime) -> None:
+    """A group or room: say once that the account works in one-to-one chats, then nothing.
+
+    No resident is made and nothing of anyone's is shown there. Events of one chat are
+    handled one at a time (the job's lock), so "once" holds.
+    """
+    row = session.get(LineEvent, event_id, with_for_update=True)
+    if row is None or row.processed_at is not None or row.chat_id is None:
+        return
+    told = session.scalar(
+        select(LineEvent.id)
+        .where(
+            LineEvent.chat_id == row.chat_id,
+            LineEvent.id != row.id,
+            LineEvent.event_type.in_(intake.CHAT_TYPES),
+            LineEvent.processed_at.is_not(None),
+        )
+        .limit(1)
+    )
+    row.processed_at = now
+    row.attempts += 1
+    row.error = None
+    token = _reply_token(row.payload)
+    if told is not None or token is None:
+        return
+    city = channel.city
+    text = "\n\n".join(
+        talk_texts.say("group", lang, city=talk_texts.pick((city.name_ja, city.name_en), lang))
+        for lang in (talk_texts.JA, talk_texts.EN)
+    )
+    queue_messages(
+        session,
+        channel.queue,
+        line_user_id=row.chat_id,
+        messages=[talk.Reply(text)],
+        retry_key=uuid.uuid5(RETRY_NAMESPACE, row.webhook_event_id),
+        reply_token=token,
+        event_time=row.event_time,
+    )
+
+
+def _reply_token(payload: dict[str, Any]) -> str | None:
+    token = payload.get("replyToken")
+    return token if isinstance(token, str) and 0 < len(token) <= 256 else None
 
 
 def _resident(session: Session, channel: Channel, line_user_id: str) -> Resident:
@@ -159,15 +218,49 @@ def _facts(
 ) -> tuple[talk.Facts, CleanedPhoto | None]:
     if state.blocked:
         return talk.Facts(), None
-    if isinstance(event, talk.Image):
-        if state.step != "photos":
-            return talk.Facts(), None
-        return _photo_fact(channel, event.message_id)
+    point = _draft_point(state.draft)
     if isinstance(event, talk.Location):
-        return talk.Facts(place=_place(session, event.lon, event.lat, channel)), None
+        point = (event.lon, event.lat)
+    nearby = _nearby(session, channel, point) if point else ()
+    if isinstance(event, talk.Image):
+        facts, cleaned = _photo_fact(channel, event.message_id)
+        return replace(facts, nearby=nearby), cleaned
+    if isinstance(event, talk.Location):
+        place = _place(session, event.lon, event.lat, channel)
+        return talk.Facts(place=place, nearby=nearby), None
     if isinstance(event, talk.Text | talk.Postback):
-        return talk.Facts(recent_reports=_recent(session, channel.city, resident.id)), None
-    return talk.Facts(), None
+        recent = _recent(session, channel.city, resident.id)
+        return talk.Facts(recent_reports=recent, nearby=nearby), None
+    return talk.Facts(nearby=nearby), None
+
+
+def _draft_point(draft: Any) -> tuple[float, float] | None:
+    """The draft's point (or the one held near the border), if it has one."""
+    if not isinstance(draft, dict):
+        return None
+    for holder in (draft, draft.get("border_point")):
+        if isinstance(holder, dict):
+            lon, lat = holder.get("lon"), holder.get("lat")
+            if isinstance(lon, int | float) and isinstance(lat, int | float):
+                if _finite(lon) and _finite(lat):
+                    return float(lon), float(lat)
+    return None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _nearby(
+    session: Session, channel: Channel, point: tuple[float, float]
+) -> tuple[talk.NearbyReport, ...]:
+    lon, lat = point
+    if abs(lon) > 180 or abs(lat) > 90:
+        return ()
+    found = reports.open_reports_near(session, lon, lat, channel.settings.same_radius_m)
+    return tuple(
+        talk.NearbyReport(r.receipt_number, r.category, r.subcategory, r.status) for r in found
+    )
 
 
 def _photo_fact(
@@ -235,6 +328,7 @@ def _apply(
     chat: Conversation,
     cleaned: CleanedPhoto | None,
     now: datetime,
+    received: datetime,
 ) -> list[talk.Reply]:
     """Carry out the conversation's actions; return any replies they add."""
     extra: list[talk.Reply] = []
@@ -263,7 +357,9 @@ def _apply(
             case talk.DiscardDraft():
                 session.execute(delete(Photo).where(Photo.conversation_id == chat.id))
             case talk.CreateReport(draft):
-                extra.append(_create_report(session, resident, chat, draft, now))
+                extra.append(_create_report(session, channel, resident, chat, draft, now, received))
+            case talk.JoinReport(receipt):
+                reports.add_supporter(session, receipt, resident.id, now)
             case talk.SetFollowed(followed):
                 resident.followed = followed
             case talk.NotifyBlocked():
@@ -272,8 +368,15 @@ def _apply(
 
 
 def _create_report(
-    session: Session, resident: Resident, chat: Conversation, draft: Any, now: datetime
+    session: Session,
+    channel: Channel,
+    resident: Resident,
+    chat: Conversation,
+    draft: Any,
+    now: datetime,
+    received: datetime,
 ) -> talk.Reply:
+    """Create the report; its receipt names the next working day when the office is closed."""
     try:
         report = reports.create_report(
             session,
@@ -286,8 +389,10 @@ def _create_report(
             resident_id=resident.id,
             conversation_id=chat.id,
             now=now,
+            urgent=draft.get("urgent") is True,
         )
     except reports.OutsideServiceArea:
         session.execute(delete(Photo).where(Photo.conversation_id == chat.id))
         return talk.report_failed_reply(resident.language)
-    return talk.receipt_reply(report.receipt_number, resident.language)
+    next_open = channel.city.office_hours.next_opening(received)
+    return talk.receipt_reply(report.receipt_number, resident.language, next_open)

@@ -38,6 +38,8 @@ def webhook() -> ResponseReturnValue:
     try:
         with autocommit_connection() as connection:
             new = intake.record(connection, events)
+    except intake.MalformedBody as exc:
+        return _problem(400, str(exc))
     except (psycopg.Error, SQLAlchemyError):
         log.exception("could not record %d webhook events", len(events))
         return _problem(503, "could not record the events; please redeliver")

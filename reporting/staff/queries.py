@@ -43,6 +43,7 @@ class ListQuery:
     sort: str = "created"
     descending: bool = True
     page: int = 1
+    urgent_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def _matching(query: ListQuery, *, by_status: bool = True) -> Any:
     selected = select(rows).join(Report, Report.id == rows.c.id)
     if query.receipt:
         selected = selected.where(rows.c.receipt_number == query.receipt.strip())
+    if query.urgent_only:
+        selected = selected.where(Report.urgent.is_(True))
     return rows, selected
 
 
@@ -94,10 +97,15 @@ def report_page(session: Session, query: ListQuery) -> ReportPage:
         Report.department,
         Report.resident_id,
         Report.source,
+        Report.urgent,
     ]
     listed = selected.add_columns(*columns)
     order = _order(rows, query.sort)
-    listed = listed.order_by(order.desc() if query.descending else order.asc(), rows.c.id.desc())
+    # Urgent reports still open come first, whatever the order asked for.
+    urgent_open = Report.urgent & Report.status.not_in(CLOSED)
+    listed = listed.order_by(
+        urgent_open.desc(), order.desc() if query.descending else order.asc(), rows.c.id.desc()
+    )
     page = max(1, query.page)
     found = list(session.execute(listed.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     total = session.scalar(select(func.count()).select_from(selected.subquery())) or 0

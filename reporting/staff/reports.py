@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from reporting import reports
 from reporting.db import db
 from reporting.models import REPORT_STATUSES
 from reporting.models import Report
@@ -133,6 +134,7 @@ def _list_query() -> staff_reports.ListQuery:
         sort=sort if sort in staff_reports.SORTS else "created",
         descending=request.args.get("dir", "desc") != "asc",
         page=request.args.get("page", 1, type=int) or 1,
+        urgent_only=request.args.get("urgent") == "1",
     )
 
 
@@ -173,6 +175,7 @@ def show_report(report_id: int) -> ResponseReturnValue:
         photos=staff_reports.photos_of(session, report),
         history=staff_reports.history_of(session, report),
         nearby=staff_reports.possible_duplicates(session, report, datetime.now(UTC)),
+        supporters=reports.supporter_count(session, report.id),
         resident_blocked=resident is not None and resident.blocked,
         statuses=REPORT_STATUSES,
         hide_reasons=staff_actions.HIDE_REASONS,

@@ -85,20 +85,16 @@ class Person:
         return self.send(self.events.postback(self.user_id, data))
 
     def until_location(self, photos: int = 1) -> None:
-        """Agree, start, choose a pothole and send photos."""
+        """Agree, start and send photos."""
         self.send(self.events.follow(self.user_id))
         self.tap(f"consent=yes&v={TERMS}")
         self.say("通報")
-        self.tap("cat=road")
-        self.tap("sub=pothole")
         images = [
             self.events.image(self.user_id, photo(i), image_set=("s1", i + 1, photos))
             for i in range(photos)
         ]
         random.Random(3).shuffle(images)
         self.send(*images)
-        if photos < 4:
-            self.tap("photos=next")
 
     def locate(self, lon: float, lat: float) -> list[str]:
         return self.send(self.events.location(self.user_id, lat, lon, address="岡山市北区駅元町"))
@@ -129,6 +125,7 @@ def test_a_full_report_with_three_photos_in_a_shuffled_image_set(stack: Stack) -
     resident = Person("U" + "a" * 32, stack)
     resident.until_location(photos=3)
     assert any("北区" in t for t in resident.locate(*KITA))
+    resident.tap("kind=road.crack")
     resident.say("歩道の段差で自転車が転びそうです")
     (receipt_text,) = resident.tap("confirm=send")
     receipt = re.search(r"\d{4}-\d{5}", receipt_text)
@@ -144,7 +141,7 @@ def test_the_same_webhook_five_times_gives_one_report_and_one_reply(stack: Stack
     resident = Person("U" + "b" * 32, stack)
     resident.until_location()
     resident.locate(*KITA)
-    resident.tap("note=skip")
+    resident.tap("kind=road.pothole")
     send = resident.events.postback(resident.user_id, "confirm=send")
     body = webhook_body(BOT, [send])
     before = len(stack.platform.sent_to(resident.user_id))
@@ -212,7 +209,7 @@ def test_a_worker_killed_mid_job_finishes_after_restart_without_a_duplicate(
     resident = Person("U" + "e" * 32, stack)
     resident.until_location()
     resident.locate(*KITA)
-    resident.tap("note=skip")
+    resident.tap("kind=road.pothole")
     with psycopg.connect(libpq_url(stack.db_url)) as blocker:
         # Hold the reports table so the worker's job stops inside its transaction.
         blocker.execute("LOCK TABLE reports IN EXCLUSIVE MODE")

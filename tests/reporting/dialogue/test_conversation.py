@@ -20,10 +20,7 @@ from hypothesis import strategies as st
 
 from gis.wards import AreaRef
 from reporting.city_profile import MAX_LABEL
-from reporting.city_profile import Category
 from reporting.city_profile import CityProfile
-from reporting.city_profile import Subcategory
-from reporting.city_profile import Terms
 from reporting.city_profile import load_profile
 from reporting.dialogue import texts as conversation_text
 from reporting.dialogue.conversation import MAX_DATA
@@ -40,14 +37,13 @@ from reporting.dialogue.conversation import Facts
 from reporting.dialogue.conversation import Follow
 from reporting.dialogue.conversation import Image
 from reporting.dialogue.conversation import Location
-from reporting.dialogue.conversation import NotifyBlocked
+from reporting.dialogue.conversation import NearbyReport
 from reporting.dialogue.conversation import Outcome
 from reporting.dialogue.conversation import PhotoOk
 from reporting.dialogue.conversation import PhotoRefused
 from reporting.dialogue.conversation import Place
 from reporting.dialogue.conversation import Postback
 from reporting.dialogue.conversation import QuickReply
-from reporting.dialogue.conversation import RecordConsent
 from reporting.dialogue.conversation import Reply
 from reporting.dialogue.conversation import ReportSummary
 from reporting.dialogue.conversation import SetFollowed
@@ -58,8 +54,6 @@ from reporting.dialogue.conversation import Unfollow
 from reporting.dialogue.conversation import Unsend
 from reporting.dialogue.conversation import Unsupported
 from reporting.dialogue.conversation import handle
-from reporting.dialogue.conversation import receipt_reply
-from reporting.dialogue.conversation import report_failed_reply
 from reporting.models import REPORT_STATUSES
 
 CITY = load_profile("okayama")
@@ -89,13 +83,15 @@ DEFAULTS = Settings()
 NO_FACTS = Facts()
 Sent = tuple[Event, Facts]
 DRAFT_STEPS = (
-    "category",
-    "subcategory",
     "photos",
     "location",
     "confirm_location",
-    "note",
+    "kind",
+    "kind_other",
     "confirm",
+    "note",
+    "same",
+    "resume",
 )
 
 
@@ -111,7 +107,9 @@ def check_line_limits(outcome: Outcome) -> None:
         assert not reply.quick_replies or i == len(outcome.replies) - 1
         for quick in reply.quick_replies:
             assert 1 <= len(quick.label) <= MAX_LABEL
-            assert quick.kind in ("message", "postback", "camera", "camera_roll", "location")
+            assert quick.kind in ("message", "postback", "camera", "camera_roll", "location", "uri")
+            if quick.kind == "uri":
+                assert quick.uri and quick.uri.startswith("tel:")
             if quick.kind == "postback":
                 assert quick.data and len(quick.data) <= MAX_DATA
     check_storable(outcome.state.draft)
@@ -186,6 +184,9 @@ class Resident:
         return dict(self.state.draft)
 
 
+NEARBY = (NearbyReport("2612-00001", "road", "other", "new"),)
+
+
 def consented(language: str = "ja", config: Settings = DEFAULTS) -> Resident:
     return Resident(State(consent_version=VERSION, language=language, updated_at=T0), config)
 
@@ -194,13 +195,15 @@ def drive_to(step: str, language: str = "ja", config: Settings = DEFAULTS) -> Re
     """A resident who has answered everything before ``step`` (one photo, a point in Kita)."""
     r = consented(language, config)
     path = [
-        ("category", lambda: r.send(Text("通報"))),
-        ("subcategory", lambda: r.send(Postback("cat=road"))),
-        ("photos", lambda: r.send(Postback("sub=pothole"))),
-        ("location", lambda: (r.send(Image("p1"), photo("p1")), r.send(Text("次へ")))),
+        ("photos", lambda: r.send(Text("通報"))),
+        ("location", lambda: r.send(Image("p1"), photo("p1"))),
         ("confirm_location", lambda: r.send(STATION, Facts(place=NEAR_BORDER))),
-        ("note", lambda: r.send(Text("はい"))),
-        ("confirm", lambda: r.send(Text("段差が5cmほどあります"))),
+        ("kind", lambda: r.send(Text("はい"))),
+        ("kind_other", lambda: r.send(Postback("kind=other"))),
+        ("confirm", lambda: r.send(Postback("kind=road.other"))),
+        ("note", lambda: r.send(Postback("edit=note"))),
+        ("same", lambda: r.send(Text("段差が5cmほどあります"), Facts(nearby=NEARBY))),
+        ("resume", lambda: r.send(Image("p2"), photo("p2"), after=timedelta(hours=2))),
     ]
     for reached, answer in path:
         answer()
@@ -211,10 +214,14 @@ def drive_to(step: str, language: str = "ja", config: Settings = DEFAULTS) -> Re
 
 
 def photo_ids(state: State) -> list[str]:
-    photos = state.draft.get("photos") if isinstance(state.draft, dict) else None
+    """The draft's photos, and those held while a returning resident is asked to resume."""
+    draft = state.draft if isinstance(state.draft, dict) else {}
+    resume = draft.get("resume")
+    pending = resume.get("pending") if isinstance(resume, dict) else None
+    held = pending.get("photos") if isinstance(pending, dict) else None
     return [
         p["message_id"]
-        for p in photos or []
+        for p in [*(draft.get("photos") or []), *(held or [])]
         if isinstance(p, dict)
         and isinstance(p.get("message_id"), str)
         and isinstance(p.get("content_hash"), str)
@@ -224,158 +231,7 @@ def photo_ids(state: State) -> list[str]:
 # --- the whole way through ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("order", [(3, 1, 2), (2, 3, 1), (1, 2, 3)])
-def test_a_report_from_follow_to_send_in_japanese(order: tuple[int, ...]) -> None:
-    r = Resident()
-    o = r.send(Follow())
-    assert o.actions == (SetFollowed(True),)
-    assert "利用規約（要約）" in said(o)
-    assert labels(o) == ["同意する", "同意しない", "English"]
-
-    o = r.tap("同意する")
-    assert o.actions == (RecordConsent(VERSION),)
-    assert r.state.consent_version == VERSION
-    assert "通報する" in labels(o)
-
-    o = r.send(Text("通報"))
-    assert labels(o) == ["道路", "公園", "危険・緊急"]
-
-    o = r.tap("道路")
-    assert labels(o) == [
-        "穴・陥没",
-        "ひび割れ・段差",
-        "ガードレール・柵",
-        "標識・カーブミラー",
-        "街路灯",
-        "側溝・排水",
-        "倒木・枝",
-        "その他",
-        "戻る",
-    ]
-
-    o = r.tap("穴・陥没")
-    assert "写真を1〜4枚" in said(o)
-    assert [q.kind for q in o.replies[-1].quick_replies][:2] == ["camera", "camera_roll"]
-
-    *arriving, last = r.send_set("set", order, 3)
-    assert all(out.replies == () for out in arriving), "a set is acknowledged once"
-    assert len(last.replies) == 1
-    assert "写真を3枚受け付けました (3/4)" in said(last)
-    assert "次へ" in labels(last)
-
-    o = r.tap("次へ")
-    assert "位置情報で送って" in said(o)
-    assert [q.kind for q in o.replies[-1].quick_replies][0] == "location"
-
-    o = r.send(STATION, Facts(place=INSIDE))
-    assert "岡山市北区で受け付けます" in said(o)
-    assert r.state.step == "note"
-
-    o = r.send(Text("歩道側に深さ10cmほどの穴があります"))
-    summary = said(o)
-    for shown in ("道路", "穴・陥没", "3枚", "岡山市北区", "駅元町", "歩道側に深さ10cm"):
-        assert shown in summary
-    assert labels(o) == ["送信", "やり直す", "中止"]
-
-    o = r.tap("送信")
-    assert o.replies == (), "the caller replies with the receipt number"
-    assert r.state.step == "idle" and r.state.draft == {}
-    assert o.actions == (
-        CreateReport(
-            {
-                "category": "road",
-                "subcategory": "pothole",
-                "lon": 133.9195,
-                "lat": 34.6551,
-                "address": "岡山県岡山市北区駅元町1-1",
-                "area_code": "33101",
-                "area_name_ja": "岡山市北区",
-                "area_name_en": "Kita-ku, Okayama",
-                "note": "歩道側に深さ10cmほどの穴があります",
-                "photos": [
-                    {"message_id": f"set-{i}", "content_hash": f"sha256:set-{i}"} for i in order
-                ],
-                "language": "ja",
-            }
-        ),
-    )
-    attached = [a for a in r.actions if isinstance(a, AttachPhoto)]
-    assert [a.message_id for a in attached] == [f"set-{i}" for i in order]
-    assert not any(isinstance(a, DiscardDraft) for a in r.actions)
-    assert "OKY-2026-00100" in receipt_reply("OKY-2026-00100", "ja").text
-
-
-def test_a_report_from_follow_to_send_in_english() -> None:
-    r = Resident()
-    r.send(Follow())
-    o = r.tap("English")
-    assert r.state.language == "en"
-    assert "terms of use (summary)" in said(o)
-    assert labels(o) == ["Agree", "Disagree", "日本語"]
-
-    o = r.tap("Agree")
-    assert o.actions == (RecordConsent(VERSION),)
-    assert "Thank you" in said(o)
-
-    o = r.send(Text("ＲＥＰＯＲＴ"))
-    assert labels(o) == ["Road", "Park", "Danger / emergency"]
-    o = r.send(Text(" road "))
-    assert labels(o)[0] == "Pothole / sinkhole"
-    o = r.send(Text("POTHOLE / SINKHOLE"))
-    assert "Please send 1 to 4 photos" in said(o)
-
-    *_, last = r.send_set("s", (2, 1, 3), 3)
-    assert "Photos received: 3 (3/4)" in said(last)
-    r.send(Text("next"))
-    o = r.send(STATION, Facts(place=INSIDE))
-    assert "Location: Kita-ku, Okayama." in said(o)
-    o = r.tap("Skip")
-    summary = said(o)
-    for shown in ("Kind: Road / Pothole / sinkhole", "Photos: 3", "Kita-ku, Okayama", "Note: none"):
-        assert shown in summary
-    o = r.send(Text("Send"))
-    (create,) = o.actions
-    assert isinstance(create, CreateReport)
-    assert create.draft["note"] is None
-    assert create.draft["language"] == "en"
-    assert [p["message_id"] for p in create.draft["photos"]] == ["s-2", "s-1", "s-3"]
-    assert "OKY-2026-00101" in receipt_reply("OKY-2026-00101", "en").text
-    assert "could not be registered" in report_failed_reply("en").text
-
-
-@pytest.mark.parametrize(
-    "typed", ["通報", " 通報 ", "　通報　", "report", "Report", "ＲＥＰＯＲＴ"]
-)
-def test_typed_start_words_in_any_width_or_case(typed: str) -> None:
-    o = consented().send(Text(typed))
-    assert labels(o) == ["道路", "公園", "危険・緊急"]
-
-
-def test_the_rich_menu_postback_starts_a_report() -> None:
-    o = consented().send(Postback("action=report"))
-    assert labels(o) == ["道路", "公園", "危険・緊急"]
-
-
-def test_back_from_subcategories_to_categories() -> None:
-    r = drive_to("subcategory")
-    o = r.tap("戻る")
-    assert r.state.step == "category"
-    assert labels(o) == ["道路", "公園", "危険・緊急"]
-    o = r.send(Text("公園"))
-    assert labels(o)[:2] == ["遊具", "ベンチ・柵"]
-
-
 # --- emergencies and consent -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("language", ["ja", "en"])
-def test_emergency_gives_the_phone_number_and_ends(language: str) -> None:
-    r = drive_to("category", language)
-    o = r.tap(conversation_text.label("emergency", language))
-    assert PHONE in said(o)
-    assert "110" in said(o) and "119" in said(o)
-    assert r.state.step == "idle" and r.state.draft == {}
-    assert o.actions == ()
 
 
 def test_emergency_help_is_given_before_the_terms_are_agreed_to() -> None:
@@ -392,81 +248,6 @@ def test_emergency_mid_report_keeps_the_photos() -> None:
     assert r.state.step == "location" and photo_ids(r.state) == ["p1"]
 
 
-def test_declining_the_terms_then_agreeing_later() -> None:
-    r = Resident()
-    r.send(Follow())
-    o = r.tap("同意しない")
-    assert "同意いただけない場合、通報は受け付けられません" in said(o)
-    assert "「通報」と送って" in said(o)
-    assert r.state.consent_version is None and r.state.step == "idle"
-
-    sent: list[Sent] = [(Text("通報"), NO_FACTS), (Image("m1"), photo("m1"))]
-    for event, facts in sent:
-        o = r.send(event, facts)
-        assert "利用規約（要約）" in said(o), "no report before consent"
-        assert r.state.step == "consent"
-        assert o.actions == ()
-
-    r.send(Text("通報"))
-    o = r.tap("同意する")
-    assert o.actions == (RecordConsent(VERSION),)
-    assert labels(o) == ["道路", "公園", "危険・緊急"], "agreeing goes on with the report"
-    assert not any(isinstance(a, RecordConsent) for a in r.actions[:-1])
-
-
-def test_a_first_message_gets_the_terms() -> None:
-    r = Resident()
-    o = r.send(Text("道路に穴があいています"))
-    assert "利用規約（要約）" in said(o)
-    assert r.state.step == "consent" and o.actions == ()
-    o = r.send(Text("同意する"))
-    assert o.actions == (RecordConsent(VERSION),)
-    assert r.state.step == "idle"
-
-
-def test_new_terms_are_asked_for_before_the_next_report() -> None:
-    r = Resident(State(consent_version=OLD_VERSION))
-    o = r.send(Text("状況"), Facts(recent_reports=REPORTS))
-    assert "OKY-2026-00042" in said(o), "status still works under the old terms"
-
-    o = r.send(Text("通報"))
-    assert "利用規約（要約）" in said(o)
-    assert r.state.step == "consent"
-
-    o = r.send(Postback(f"consent=yes&v={OLD_VERSION}"))
-    assert o.actions == (), "agreeing to terms no longer current records nothing"
-    assert "利用規約（要約）" in said(o)
-
-    o = r.tap("同意する")
-    assert o.actions == (RecordConsent(VERSION),)
-    assert r.state.consent_version == VERSION
-    assert labels(o) == ["道路", "公園", "危険・緊急"]
-
-
-@pytest.mark.parametrize("answer", ["yes", "no"])
-def test_terms_changed_mid_report(answer: str) -> None:
-    """A draft begun under older terms may go on; an answer to the new ones is honoured."""
-    r = drive_to("photos")
-    r.send(Image("m1"), photo("m1"))
-    r.state = replace(r.state, consent_version=OLD_VERSION)
-    o = r.send(Image("m2"), photo("m2"))
-    assert o.actions == (AttachPhoto("m2", "sha256:m2"),), "the draft goes on"
-    o = r.send(Postback(f"consent={answer}&v={VERSION}"))
-    if answer == "yes":
-        assert o.actions == (RecordConsent(VERSION),)
-        assert r.state.step == "photos" and photo_ids(r.state) == ["m1", "m2"]
-    else:
-        assert o.actions == (DiscardDraft(),)
-        assert r.state.step == "idle" and r.state.draft == {}
-
-
-def test_follow_again_is_welcomed_back_without_terms() -> None:
-    o = consented().send(Follow())
-    assert o.actions == (SetFollowed(True),)
-    assert "おかえりなさい" in said(o)
-    assert "利用規約" not in said(o)
-
-
 def test_unfollow_drops_the_draft_silently() -> None:
     r = drive_to("location")
     o = r.send(Unfollow())
@@ -478,72 +259,11 @@ def test_unfollow_drops_the_draft_silently() -> None:
 # --- photos ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["ja", "en"])
-def test_a_refused_photo_says_why_and_asks_again(language: str) -> None:
-    r = drive_to("photos", language)
-    refused = PhotoRefused("m1", "画像が大きすぎます。", "This image is too large.")
-    o = r.send(Image("m1"), Facts(photo=refused))
-    assert o.actions == ()
-    text = said(o)
-    if language == "ja":
-        assert "画像が大きすぎます。" in text and "送り直して" in text
-    else:
-        assert "This image is too large." in text and "send the photo again" in text
-    assert r.state.step == "photos" and photo_ids(r.state) == []
-
-
 def test_a_photo_that_never_arrived_is_asked_for_again() -> None:
     r = drive_to("photos")
     o = r.send(Image("m1"), Facts())
     assert "写真を受け取れませんでした" in said(o)
     assert o.actions == ()
-
-
-def test_a_refused_photo_in_a_set_is_answered_at_once_and_the_rest_at_the_end() -> None:
-    r = drive_to("photos")
-    bad = PhotoRefused("s-1", "この形式の画像には対応していません。", "Not supported.")
-    o = r.send(Image("s-1", "s", 1, 2), Facts(photo=bad))
-    assert "この形式の画像には対応していません。" in said(o)
-    assert labels(o) == [], "the set is still arriving"
-    o = r.send(Image("s-2", "s", 2, 2), photo("s-2"))
-    assert "写真を1枚受け付けました (1/4)" in said(o)
-    assert photo_ids(r.state) == ["s-2"]
-
-
-def test_single_photos_are_counted_and_the_fourth_moves_on() -> None:
-    r = drive_to("photos")
-    for n in range(1, 4):
-        o = r.send(Image(f"m{n}"), photo(f"m{n}"))
-        assert f"写真を受け付けました ({n}/4)" in said(o)
-        assert o.actions == (AttachPhoto(f"m{n}", f"sha256:m{n}"),)
-        assert "次へ" in labels(o)
-    o = r.send(Image("m4"), photo("m4"))
-    assert "写真を受け付けました (4/4)" in said(o)
-    assert r.state.step == "location"
-    assert "位置情報を送る" in labels(o)
-
-
-def test_photos_over_the_limit_are_refused_politely() -> None:
-    r = drive_to("photos")
-    outcomes = r.send_set("big", (5, 2, 6, 1, 3, 4), 6)
-    assert all(o.replies == () for o in outcomes[:-1])
-    attached = [a for o in outcomes for a in o.actions if isinstance(a, AttachPhoto)]
-    assert len(attached) == 4
-    text = said(outcomes[-1])
-    assert "写真を4枚受け付けました (4/4)" in text
-    assert "4枚までのため、2枚は受け付けていません" in text
-    assert r.state.step == "location"
-    assert photo_ids(r.state) == ["big-5", "big-2", "big-6", "big-1"]
-
-
-def test_a_set_pushing_past_the_limit_after_single_photos() -> None:
-    r = drive_to("photos")
-    r.send(Image("a"), photo("a"))
-    r.send(Image("b"), photo("b"))
-    *_, last = r.send_set("s", (3, 1, 2), 3)
-    assert "写真を2枚受け付けました (4/4)" in said(last)
-    assert "1枚は受け付けていません" in said(last)
-    assert len(photo_ids(r.state)) == 4 and r.state.step == "location"
 
 
 def test_the_same_photo_twice_is_kept_once() -> None:
@@ -564,30 +284,6 @@ def test_next_needs_a_photo_first() -> None:
     assert "次へ" not in labels(o)
 
 
-def test_a_location_sent_instead_of_next_is_taken() -> None:
-    r = drive_to("photos")
-    r.send(Image("m1"), photo("m1"))
-    o = r.send(STATION, Facts(place=INSIDE))
-    assert "岡山市北区で受け付けます" in said(o)
-    assert r.state.step == "note"
-
-
-def test_a_photo_sent_before_reporting_is_not_kept() -> None:
-    r = consented()
-    o = r.send(Image("m1"), photo("m1"))
-    assert o.actions == ()
-    assert "通報する" in labels(o)
-    assert r.state.step == "idle"
-
-
-def test_a_photo_set_outside_the_photo_step_is_answered_once() -> None:
-    r = drive_to("location")
-    outcomes = r.send_set("late", (2, 1, 3), 3)
-    assert [len(o.replies) for o in outcomes] == [0, 1, 0]
-    assert all(o.actions == () for o in outcomes)
-    assert photo_ids(r.state) == ["p1"]
-
-
 def test_unsend_removes_a_draft_photo() -> None:
     r = drive_to("photos")
     r.send(Image("m1"), photo("m1"))
@@ -598,14 +294,6 @@ def test_unsend_removes_a_draft_photo() -> None:
     assert photo_ids(r.state) == ["m2"]
     o = r.send(Unsend("not-a-draft-photo"))
     assert o.actions == () and photo_ids(r.state) == ["m2"]
-
-
-def test_unsending_the_only_photo_asks_for_photos_again() -> None:
-    r = drive_to("location")
-    r.send(Unsend("p1"))
-    o = r.send(STATION, Facts(place=INSIDE))
-    assert r.state.step == "photos"
-    assert "写真を1〜4枚" in said(o)
 
 
 # --- location ----------------------------------------------------------------------------
@@ -659,40 +347,6 @@ def test_a_point_that_is_not_a_coordinate_is_never_stored(lon: float, lat: float
     assert r.state.step == "location" and "lon" not in r.draft
 
 
-def test_typed_text_instead_of_a_location_is_asked_again() -> None:
-    r = drive_to("location")
-    o = r.send(Text("北区大供1丁目"))
-    assert "住所の文字入力には対応していません" in said(o)
-    assert r.state.step == "location"
-
-
-def test_near_the_border_yes_keeps_the_point() -> None:
-    r = drive_to("location")
-    o = r.send(STATION, Facts(place=NEAR_BORDER))
-    assert "市の境界付近です" in said(o) and "この位置でよろしいですか" in said(o)
-    assert labels(o)[:2] == ["はい", "いいえ"]
-    assert r.state.step == "confirm_location"
-    o = r.tap("はい")
-    assert "岡山市北区で受け付けます" in said(o)
-    assert r.state.step == "note"
-    assert (r.draft["lon"], r.draft["lat"], r.draft["area_code"]) == (133.9195, 34.6551, "33101")
-
-
-def test_near_the_border_no_asks_again() -> None:
-    r = drive_to("location")
-    r.send(STATION, Facts(place=NEAR_BORDER))
-    o = r.tap("いいえ")
-    assert r.state.step == "location"
-    assert "位置情報で送って" in said(o)
-    assert not {"lon", "lat", "area_code"} & set(r.draft)
-
-
-def test_the_border_check_is_strictly_within_its_distance() -> None:
-    r = drive_to("location")
-    r.send(STATION, Facts(place=replace(INSIDE, border_distance_m=30.0)))
-    assert r.state.step == "note"
-
-
 # --- note and confirmation ---------------------------------------------------------------
 
 
@@ -714,14 +368,6 @@ def test_a_note_is_data_never_markup_or_a_template() -> None:
     (create,) = o.actions
     assert isinstance(create, CreateReport)
     assert create.draft["note"] == "<b>{category}</b> %s[31m 😀\n二行目"
-
-
-def test_start_over_keeps_nothing() -> None:
-    r = drive_to("confirm")
-    o = r.tap("やり直す")
-    assert o.actions == (DiscardDraft(),)
-    assert r.state.step == "category" and r.state.draft == {}
-    assert labels(o) == ["道路", "公園", "危険・緊急"]
 
 
 def test_send_with_a_draft_missing_its_photos_asks_for_them() -> None:
@@ -747,12 +393,6 @@ def test_cancel_anytime(step: str, event: Event) -> None:
     assert r.state.step == "idle" and r.state.draft == {}
 
 
-def test_cancel_with_nothing_in_progress() -> None:
-    o = consented().send(Text("中止"))
-    assert "入力中の通報はありません" in said(o)
-    assert o.actions == ()
-
-
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_status_lists_recent_reports(language: str) -> None:
     o = consented(language).send(Text("状況"), Facts(recent_reports=REPORTS))
@@ -769,16 +409,6 @@ def test_status_lists_recent_reports(language: str) -> None:
 def test_status_with_no_reports() -> None:
     o = consented().send(Postback("action=status"))
     assert "まだ通報はありません" in said(o)
-
-
-def test_status_mid_report_then_carries_on() -> None:
-    r = drive_to("photos")
-    r.send(Image("m1"), photo("m1"))
-    o = r.send(Text("status"), Facts(recent_reports=REPORTS))
-    assert len(o.replies) == 2
-    assert "OKY-2026-00042" in o.replies[0].text
-    assert "次へ" in labels(o)
-    assert r.state.step == "photos" and photo_ids(r.state) == ["m1"]
 
 
 def test_an_unknown_status_is_shown_as_it_is() -> None:
@@ -845,24 +475,6 @@ def test_malformed_postbacks_ask_again(step: str, data: str) -> None:
     assert r.state.step == step
 
 
-def test_an_idle_draft_expires_on_the_next_event() -> None:
-    r = drive_to("photos")
-    r.send(Image("m1"), photo("m1"))
-    o = r.send(Text("通報"), after=timedelta(hours=2, seconds=1))
-    assert o.actions[0] == DiscardDraft()
-    assert "しばらく操作がなかったため" in o.replies[0].text
-    assert labels(o) == ["道路", "公園", "危険・緊急"], "then the event is handled from idle"
-    assert r.state.step == "category" and photo_ids(r.state) == []
-
-
-def test_a_draft_within_the_timeout_is_kept() -> None:
-    r = drive_to("photos")
-    r.send(Image("m1"), photo("m1"))
-    o = r.send(Text("こんにちは"), after=timedelta(hours=2))
-    assert DiscardDraft() not in o.actions
-    assert r.state.step == "photos" and photo_ids(r.state) == ["m1"]
-
-
 @pytest.mark.parametrize("step", ["idle", "photos"])
 def test_a_sticker_gets_a_gentle_answer(step: str) -> None:
     r = consented() if step == "idle" else drive_to(step)
@@ -880,59 +492,13 @@ def test_events_that_are_not_messages_are_ignored(step: str, kind: str) -> None:
     assert o == Outcome(before)
 
 
-def test_a_blocked_resident_is_told_once_and_nothing_is_kept() -> None:
-    draft = drive_to("photos").state.draft
-    r = Resident(State(step="photos", draft=draft, consent_version=VERSION, blocked=True))
-    o = r.send(Text("通報"))
-    assert "ご利用を停止しています" in said(o)
-    assert o.actions == (NotifyBlocked(),)
-    assert r.state.blocked_notified
-    later: list[Sent] = [
-        (Image("m1"), photo("m1")),
-        (STATION, Facts(place=INSIDE)),
-        (Follow(), NO_FACTS),
-        (Unfollow(), NO_FACTS),
-        (Postback("action=cancel"), NO_FACTS),
-    ]
-    for event, facts in later:
-        o = r.send(event, facts, after=timedelta(hours=5))
-        assert o.replies == () and o.actions == ()
-    assert r.actions == [NotifyBlocked()]
-    assert r.state.draft == draft and r.state.step == "photos"
-
-
 def test_a_blocked_resident_is_not_told_on_an_event_without_a_reply() -> None:
     r = Resident(State(consent_version=VERSION, blocked=True))
     o = r.send(Unfollow())
     assert o == Outcome(r.state) and not r.state.blocked_notified
 
 
-def test_a_step_this_version_does_not_know_is_dropped() -> None:
-    r = Resident(State(step="retired_step", draft={"photos": []}, consent_version=VERSION))
-    o = r.send(Text("通報"))
-    assert o.actions == (DiscardDraft(),)
-    assert r.state.step == "category"
-
-
 # --- limits and the catalogue ------------------------------------------------------------
-
-
-def test_the_largest_profile_fits_in_quick_replies() -> None:
-    subs = tuple(Subcategory(f"s{i}", "長" * MAX_LABEL, "L" * MAX_LABEL) for i in range(12))
-    categories = tuple(Category(f"c{i}", f"種類{i}", f"Kind {i}", subs) for i in range(12))
-    terms = Terms(VERSION, "規約" * 5000, "terms " * 5000)
-    big = replace(CITY, categories=categories, terms=terms)
-    r = Resident(city=big)
-    o = r.send(Follow())
-    assert len(said(o)) <= MAX_TEXT
-    assert said(o).endswith("「同意する」を押してください。"), (
-        "long terms are cut, not the question"
-    )
-    r.tap("同意する")
-    o = r.send(Text("通報"))
-    assert len(labels(o)) == MAX_QUICK_REPLIES
-    o = r.tap("種類11")
-    assert len(labels(o)) == MAX_QUICK_REPLIES
 
 
 def test_catalogue_texts_have_both_languages_and_the_same_fields() -> None:

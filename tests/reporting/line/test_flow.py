@@ -67,10 +67,7 @@ def test_a_full_report_with_three_photos_sent_as_a_shuffled_image_set(
     app: Flask, resident: Resident
 ) -> None:
     agree_and_start(app, resident)
-    assert "道路" in payloads(resident.received()[-1:])
-    resident.taps("cat=road")
-    resident.taps("sub=pothole")
-    drain(app)
+    assert "カメラで撮る" in payloads(resident.received()[-1:])
     images = [
         resident.events.image(USER, photo(i), image_set=("set-1", i + 1, 3)) for i in range(3)
     ]
@@ -81,6 +78,7 @@ def test_a_full_report_with_three_photos_sent_as_a_shuffled_image_set(
     resident.deliver(resident.events.location(USER, lat, lon, address="岡山市北区駅元町"))
     drain(app)
     assert "北区" in resident.last_text()
+    resident.taps("kind=road.pothole")
     resident.says("駅前の歩道に深い穴があります")
     drain(app)
     resident.taps("confirm=send")
@@ -106,8 +104,6 @@ def test_a_full_report_with_three_photos_sent_as_a_shuffled_image_set(
 
 def test_stored_photos_carry_no_metadata(app: Flask, resident: Resident) -> None:
     agree_and_start(app, resident)
-    resident.taps("cat=park")
-    resident.taps("sub=bench")
     resident.deliver(resident.events.image(USER, photo(1)))
     drain(app)
     ((key,),) = query(app, "SELECT storage_key FROM photos")
@@ -122,8 +118,6 @@ def test_a_refused_image_is_explained_and_nothing_is_stored(
     app: Flask, resident: Resident
 ) -> None:
     agree_and_start(app, resident)
-    resident.taps("cat=road")
-    resident.taps("sub=crack")
     resident.deliver(resident.events.image(USER, b"GIF89a not a photo at all"))
     drain(app)
     assert "JPEG" in resident.last_text() or "写真" in resident.last_text()
@@ -134,10 +128,7 @@ def test_a_location_outside_the_city_names_the_municipality(
     app: Flask, resident: Resident
 ) -> None:
     agree_and_start(app, resident)
-    resident.taps("cat=road")
-    resident.taps("sub=sign")
     resident.deliver(resident.events.image(USER, photo(2)))
-    resident.taps("photos=next")
     lon, lat = KURASHIKI
     resident.deliver(resident.events.location(USER, lat, lon))
     drain(app)
@@ -181,8 +172,6 @@ def test_an_english_profile_gets_english(
 
 def test_an_unsent_draft_photo_is_removed(app: Flask, resident: Resident) -> None:
     agree_and_start(app, resident)
-    resident.taps("cat=road")
-    resident.taps("sub=drain")
     image = resident.events.image(USER, photo(5))
     resident.deliver(image)
     drain(app)
@@ -199,7 +188,7 @@ def test_a_blocked_resident_is_told_once_and_nothing_is_kept(
     query_count = len(resident.received())
     with psycopg.connect(libpq_url(app.config["SQLALCHEMY_DATABASE_URI"])) as conn:
         conn.execute("UPDATE residents SET blocked = true")
-    resident.taps("cat=road")
+    resident.taps("kind=road.pothole")
     resident.deliver(resident.events.image(USER, photo(6)))
     resident.says("通報")
     drain(app)
@@ -213,8 +202,6 @@ def test_a_failing_line_platform_is_retried_later_and_the_error_is_visible(
     app: Flask, resident: Resident, platform: FakeLinePlatform
 ) -> None:
     agree_and_start(app, resident)
-    resident.taps("cat=road")
-    resident.taps("sub=pothole")
     drain(app)
     platform.fail_next(1, status=503, endpoint="content")
     resident.deliver(resident.events.image(USER, photo(7)))
@@ -236,13 +223,10 @@ def test_a_failing_line_platform_is_retried_later_and_the_error_is_visible(
 
 def test_status_lists_the_residents_reports_with_their_kind(app: Flask, resident: Resident) -> None:
     agree_and_start(app, resident)
-    resident.taps("cat=road")
-    resident.taps("sub=pothole")
     resident.deliver(resident.events.image(USER, photo(8)))
-    resident.taps("photos=next")
     lon, lat = KITA
     resident.deliver(resident.events.location(USER, lat, lon))
-    resident.taps("note=skip")
+    resident.taps("kind=road.pothole")
     resident.taps("confirm=send")
     resident.says("状況")
     drain(app)

@@ -1,6 +1,7 @@
 """POST /line/webhook: signed, durable, exactly once; bad input gets a clear answer."""
 
 import json
+import math
 
 import psycopg
 import pytest
@@ -178,7 +179,7 @@ def test_a_2_mb_body_is_refused(app: Flask, events: EventBuilder) -> None:
     assert stored(app) == 0
 
 
-def test_every_event_type_is_recorded_and_only_resident_events_get_jobs(
+def test_every_event_type_is_recorded_and_only_resident_and_chat_events_get_jobs(
     app: Flask, events: EventBuilder
 ) -> None:
     every = [
@@ -205,8 +206,10 @@ def test_every_event_type_is_recorded_and_only_resident_events_get_jobs(
     recorded = rows(app, "SELECT event_type, processed_at IS NULL FROM line_events ORDER BY id")
     assert [kind for kind, _ in recorded] == [e["type"] for e in every]
     waiting = [kind for kind, pending in recorded if pending]
-    assert set(waiting) == {"message", "follow", "unfollow", "postback", "unsend"}
-    assert len(jobs(app)) == len(waiting) == 11
+    # A group's join is answered once (the account works in 1:1 chats); leave, memberJoined,
+    # beacons and unknown events only are recorded.
+    assert set(waiting) == {"message", "follow", "unfollow", "postback", "unsend", "join"}
+    assert len(jobs(app)) == len(waiting) == 12
 
 
 def test_hostile_text_is_stored_as_data(app: Flask, events: EventBuilder) -> None:
@@ -256,3 +259,63 @@ def test_without_a_channel_secret_the_webhook_is_unavailable(
     app = make_app(fresh_db_url, LINE_CHANNEL_SECRET=None)
     body = json.dumps({"events": []}).encode()
     assert post(app.test_client(), body).status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [("NaN", None), ("1e400", None), ("-Infinity", None), ('"a\\ud800b"', "a\ufffdb"),
+     ('"\\u0000"', "\ufffd")],
+)
+def test_a_value_jsonb_cannot_hold_becomes_null_with_the_raw_event_kept(
+    app: Flask, value: str, stored: object
+) -> None:
+    event = (
+        '{"type": "message", "mode": "active", "timestamp": 1764720000000,'
+        ' "webhookEventId": "01ODD", "source": {"type": "user", "userId": "U1"},'
+        ' "message": {"id": "1", "type": "text", "text": "x"}, "odd": ' + value + "}"
+    )
+    body = ('{"destination": "' + BOT + '", "events": [' + event + "]}").encode()
+    assert post(app.test_client(), body).status_code == 200
+    ((payload, raw, when),) = rows(app, "SELECT payload, raw, event_time FROM line_events")
+    assert payload["odd"] == stored and when is not None
+    kept = json.loads(raw)["odd"]  # as sent (1e400 reads back as Infinity)
+    assert kept != stored and (isinstance(kept, str) or not math.isfinite(kept))
+    assert len(jobs(app)) == 1
+
+
+@pytest.mark.parametrize("stamp", ["1e20", "-1", "true", '"2026-12-03"', "1.5e12"])
+def test_a_timestamp_line_could_not_send_is_null(app: Flask, stamp: str) -> None:
+    event = (
+        '{"type": "follow", "timestamp": ' + stamp + ', "webhookEventId": "01T",'
+        ' "source": {"type": "user", "userId": "U1"}}'
+    )
+    body = ('{"destination": "' + BOT + '", "events": [' + event + "]}").encode()
+    assert post(app.test_client(), body).status_code == 200
+    ((when, raw),) = rows(app, "SELECT event_time, raw FROM line_events")
+    assert stamp == "1.5e12" or (when, raw) == (None, None)
+
+
+def test_json_nested_past_the_recursion_limit_is_refused_and_nothing_stored(app: Flask) -> None:
+    fine = '{"type": "follow", "webhookEventId": "01F", "source": {"type": "user", "userId": "U1"}}'
+    deep = '{"type": "x", "deep": ' + "[" * 990 + "]" * 990 + "}"
+    for events in (fine + ", " + "[" * 5000 + "]" * 5000, fine + ", " + deep):
+        body = ('{"destination": "' + BOT + '", "events": [' + events + "]}").encode()
+        assert 400 <= post(app.test_client(), body).status_code < 500
+    assert rows(app, "SELECT count(*) FROM line_events") == [(0,)]
+    assert jobs(app) == []
+
+
+def test_group_and_standby_events_are_recorded_as_such(app: Flask, events: EventBuilder) -> None:
+    standby = events.text(USER, "通報")
+    standby["mode"] = "standby"
+    in_group = events.text(USER, "通報")
+    in_group["source"] = {"type": "group", "groupId": "C1", "userId": USER}
+    in_room = events.text(USER, "通報")
+    in_room["source"] = {"type": "room", "roomId": "R1", "userId": USER}
+    body = webhook_body(BOT, [standby, in_group, in_room])
+    assert post(app.test_client(), body).status_code == 200
+    recorded = rows(
+        app, "SELECT line_user_id, chat_id, processed_at IS NULL FROM line_events ORDER BY id"
+    )
+    assert recorded == [(USER, None, False), (None, "C1", True), (None, "R1", True)]
+    assert sorted(lock for _, lock, _ in jobs(app)) == ["chat:C1", "chat:R1"]

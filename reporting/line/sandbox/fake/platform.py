@@ -22,9 +22,11 @@ from reporting.line.sandbox.fake.rules import QUOTABLE_TYPES
 from reporting.line.sandbox.fake.rules import ApiError
 from reporting.line.sandbox.fake.rules import check_push
 from reporting.line.sandbox.fake.rules import check_reply
+from reporting.line.sandbox.fake.rules import check_rich_menu
+from reporting.line.sandbox.fake.rules import check_rich_menu_image
 from reporting.line.sandbox.fake.rules import loading_seconds
 
-ENDPOINTS = ("reply", "push", "content", "profile", "loading")
+ENDPOINTS = ("reply", "push", "content", "profile", "loading", "richmenu")
 REPLY = "reply"
 PUSH = "push"
 
@@ -113,6 +115,9 @@ class FakeLinePlatform:
             self._retry_keys: dict[str, tuple[str, list[dict[str, str]]]] = {}
             self._faults: deque[_Fault] = deque()
             self._loading: list[LoadingAnimation] = []
+            self._rich_menus: dict[str, dict[str, Any]] = {}
+            self._rich_menu_images: dict[str, bytes] = {}
+            self.default_rich_menu: str | None = None
             self.pushes = 0  # accepted push calls: LINE bills one quota unit per recipient
             self.replies = 0
             self.release_held()
@@ -281,3 +286,57 @@ class FakeLinePlatform:
         seconds = loading_seconds(body)
         with self._cond:
             self._loading.append(LoadingAnimation(body["chatId"], seconds, self.clock()))
+
+    # --- rich menus ---
+
+    def create_rich_menu(self, body: dict[str, Any]) -> dict[str, str]:
+        """Keep a rich menu object; answer its new id."""
+        check_rich_menu(body)
+        menu_id = f"richmenu-{secrets.token_hex(16)}"
+        with self._cond:
+            self._rich_menus[menu_id] = copy.deepcopy(body)
+        return {"richMenuId": menu_id}
+
+    def rich_menu_list(self) -> dict[str, list[dict[str, Any]]]:
+        with self._cond:
+            return {"richmenus": [{"richMenuId": k, **v} for k, v in self._rich_menus.items()]}
+
+    def _rich_menu(self, menu_id: str) -> dict[str, Any]:
+        menu = self._rich_menus.get(menu_id)
+        if menu is None:
+            raise ApiError(404, "Not found")
+        return menu
+
+    def upload_rich_menu_image(self, menu_id: str, data: bytes, content_type: str | None) -> None:
+        """Attach the menu's image; LINE takes one image per menu, never a replacement."""
+        with self._cond:
+            menu = self._rich_menu(menu_id)
+            if menu_id in self._rich_menu_images:
+                raise ApiError(400, "An image has already been uploaded to the richmenu")
+            check_rich_menu_image(data, content_type, menu["size"])
+            self._rich_menu_images[menu_id] = bytes(data)
+
+    def rich_menu_image(self, menu_id: str) -> bytes | None:
+        with self._cond:
+            return self._rich_menu_images.get(menu_id)
+
+    def set_default_rich_menu(self, menu_id: str) -> None:
+        with self._cond:
+            self._rich_menu(menu_id)
+            if menu_id not in self._rich_menu_images:
+                raise ApiError(400, "must upload richmenu image before applying it to user")
+            self.default_rich_menu = menu_id
+
+    def get_default_rich_menu(self) -> dict[str, str]:
+        with self._cond:
+            if self.default_rich_menu is None:
+                raise ApiError(404, "no default richmenu")
+            return {"richMenuId": self.default_rich_menu}
+
+    def delete_rich_menu(self, menu_id: str) -> None:
+        with self._cond:
+            self._rich_menu(menu_id)
+            del self._rich_menus[menu_id]
+            self._rich_menu_images.pop(menu_id, None)
+            if self.default_rich_menu == menu_id:
+                self.default_rich_menu = None

@@ -120,3 +120,70 @@ def _quick_reply_errors(quick_reply: Any, where: str) -> list[dict[str, str]]:
             errors.append(_detail(f"Length must be between 0 and {MAX_LABEL}",
                                   f"{where}.items[{j}].action.label"))
     return errors
+
+
+# Rich menus, as LINE documents them.
+MAX_RICH_MENU_IMAGE = 1024 * 1024
+MAX_AREAS = 20
+
+
+def check_rich_menu(body: dict[str, Any]) -> None:
+    """Refuse a rich menu object LINE would refuse."""
+    errors = []
+    size = body.get("size")
+    width, height = (size.get("width"), size.get("height")) if isinstance(size, dict) else (0, 0)
+    if not (isinstance(width, int) and isinstance(height, int) and 800 <= width <= 2500
+            and height >= 250 and width / height >= 1.45):
+        errors.append(_detail("Must be 800-2500 wide, 250 or more high, ratio 1.45 or more",
+                              "size"))
+        width = height = 0
+    if not isinstance(body.get("selected"), bool):
+        errors.append(_detail("May not be null", "selected"))
+    name, bar = body.get("name"), body.get("chatBarText")
+    if not isinstance(name, str) or not 1 <= len(name) <= 300:
+        errors.append(_detail("Length must be between 1 and 300", "name"))
+    if not isinstance(bar, str) or not 1 <= len(bar) <= 14:
+        errors.append(_detail("Length must be between 1 and 14", "chatBarText"))
+    areas = body.get("areas")
+    if not isinstance(areas, list) or len(areas) > MAX_AREAS:
+        errors.append(_detail(f"Size must be between 0 and {MAX_AREAS}", "areas"))
+        areas = []
+    for i, area in enumerate(areas):
+        bounds = area.get("bounds") if isinstance(area, dict) else None
+        raw = [bounds.get(k) for k in ("x", "y", "width", "height")] if isinstance(
+            bounds, dict) else []
+        box = [v for v in raw if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
+        if not (len(box) == 4 and box[0] + box[2] <= width and box[1] + box[3] <= height):
+            errors.append(_detail("Must lie within the rich menu", f"areas[{i}].bounds"))
+        action = area.get("action") if isinstance(area, dict) else None
+        if not isinstance(action, dict) or not action.get("type"):
+            errors.append(_detail("May not be null", f"areas[{i}].action"))
+    if errors:
+        raise _invalid_body(errors)
+
+
+def check_rich_menu_image(data: bytes, content_type: str | None, size: dict[str, int]) -> None:
+    """Refuse an image LINE would refuse for this rich menu (PNG or JPEG, its exact size)."""
+    kind = (content_type or "").split(";")[0].strip()
+    if kind not in ("image/png", "image/jpeg"):
+        raise ApiError(415, "Unsupported Media Type")
+    if len(data) > MAX_RICH_MENU_IMAGE:
+        raise ApiError(413, "Request Entity Too Large")
+    if _image_size(data) != (size.get("width"), size.get("height")):
+        raise ApiError(400, "An image size is not match to a richmenu size")
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR or a JPEG's SOF marker, without decoding it."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    i = 2
+    while data[:2] == b"\xff\xd8" and i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7],
+                                                                             "big")
+        i += 2 + length
+    return None

@@ -47,9 +47,11 @@ def create_fake_app(platform: FakeLinePlatform) -> Flask:
     @app.before_request
     def gate() -> Response | None:
         g.request_id = str(uuid.uuid4())
-        if request.endpoint not in ENDPOINTS:
+        # Rich menu routes ("richmenu_list", ...) share the "richmenu" faults.
+        family = (request.endpoint or "").split("_")[0]
+        if family not in ENDPOINTS:
             return None
-        fault = platform.take_fault(request.endpoint)
+        fault = platform.take_fault(family)
         if fault is not None and fault.status is not None:
             return _error(fault.status, {"message": responses.get(fault.status, "Error")})
         g.delay = fault.delay if fault is not None else 0.0
@@ -99,6 +101,34 @@ def create_fake_app(platform: FakeLinePlatform) -> Flask:
     @app.get("/v2/bot/profile/<user_id>", endpoint="profile")
     def profile(user_id: str) -> Response:
         return jsonify(platform.profile(user_id))
+
+    # Rich menus: api.line.me, but the image goes to api-data.line.me (the same host here).
+    @app.post("/v2/bot/richmenu", endpoint="richmenu")
+    def create_rich_menu() -> Response:
+        return jsonify(platform.create_rich_menu(json_body()))
+
+    @app.get("/v2/bot/richmenu/list", endpoint="richmenu_list")
+    def rich_menu_list() -> Response:
+        return jsonify(platform.rich_menu_list())
+
+    @app.post("/v2/bot/richmenu/<menu_id>/content", endpoint="richmenu_content")
+    def rich_menu_content(menu_id: str) -> Response:
+        platform.upload_rich_menu_image(menu_id, request.get_data(), request.content_type)
+        return jsonify({})
+
+    @app.delete("/v2/bot/richmenu/<menu_id>", endpoint="richmenu_delete")
+    def delete_rich_menu(menu_id: str) -> Response:
+        platform.delete_rich_menu(menu_id)
+        return jsonify({})
+
+    @app.post("/v2/bot/user/all/richmenu/<menu_id>", endpoint="richmenu_default_set")
+    def set_default_rich_menu(menu_id: str) -> Response:
+        platform.set_default_rich_menu(menu_id)
+        return jsonify({})
+
+    @app.get("/v2/bot/user/all/richmenu", endpoint="richmenu_default")
+    def default_rich_menu() -> Response:
+        return jsonify(platform.get_default_rich_menu())
 
     @app.post("/v2/bot/chat/loading/start", endpoint="loading")
     def loading() -> tuple[Response, int]:

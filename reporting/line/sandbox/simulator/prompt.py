@@ -16,7 +16,7 @@ Type what the resident does, one step a line:
   follow | unfollow | sticker
   profile LANG [NAME]            LINE profile language (before the first event), e.g. profile en
   say TEXT                       send text, e.g. say 通報
-  tap DATA                       send a postback, e.g. tap cat=road
+  tap DATA                       send a postback, e.g. tap kind=road.pothole
   choose LABEL                   tap a button under the bot's last message (or its number)
   photo SPEC                     SPEC: demo:NAME or a file; demo names: {demo}
   photos SPEC... [as-set]        several photos, as-set: one image set, shuffled

@@ -3,7 +3,7 @@
     follow | unfollow | sticker
     profile LANG [DISPLAY NAME]        before the first event: the LINE profile's language
     say TEXT                           a text message
-    tap DATA                           a postback, e.g. tap cat=road
+    tap DATA                           a postback, e.g. tap kind=road.pothole
     choose LABEL                       tap a quick-reply button of the bot's last message
     photo SPEC                         one image; SPEC is demo:NAME or a file path
     photos SPEC... [as-set]            several images; as-set sends them as one shuffled set
@@ -233,7 +233,7 @@ _READERS: dict[str, Callable[[str, int, Path], Step]] = {
     "sticker": _no_arguments(Sticker),
     "profile": _read_profile,
     "say": lambda rest, n, base: Say(_needs(rest, "the text to send"), n),
-    "tap": lambda rest, n, base: Tap(_needs(rest, "postback data, e.g. tap cat=road"), n),
+    "tap": lambda rest, n, base: Tap(_needs(rest, "postback data, e.g. tap kind=road.pothole"), n),
     "choose": lambda rest, n, base: Choose(_needs(rest, "a button label"), n),
     "photo": _read_photo,
     "photos": _read_photos,

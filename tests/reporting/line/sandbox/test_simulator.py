@@ -194,7 +194,7 @@ def test_scripts_are_read_from_files_with_photos_beside_them_or_stdin(tmp_path: 
 
 
 def test_the_demo_scripts_are_valid() -> None:
-    assert 3 <= len(DEMO_SCRIPTS) <= 5
+    assert 3 <= len(DEMO_SCRIPTS) <= 6
     for path in DEMO_SCRIPTS:
         assert load_script(str(path), io.StringIO()).steps
 
@@ -395,6 +395,7 @@ EXPECTED = {
     "03-streetlight-minami.txt": ("road", "streetlight", "33104", 1),
     "04-kurashiki-then-kita.txt": ("road", "crack", "33101", 1),
     "05-english-guardrail-higashi.txt": ("road", "guardrail", "33103", 2),
+    "06-urgent-tree-kita.txt": ("road", "tree", "33101", 1),
 }
 
 
