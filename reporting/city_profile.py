@@ -64,6 +64,8 @@ class CityProfile:
     public_exports: bool = False
     # Open311's name for the city: its website's domain (city.okayama.jp), as the spec suggests.
     jurisdiction_id: str = ""
+    # A report still open this many days after it came in is overdue (the stats count them).
+    overdue_days: int = 14
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -121,4 +123,11 @@ def load_profile(name: str) -> CityProfile:
         categories=_categories(raw["categories"]),
         public_exports=bool(raw.get("public_exports", False)),
         jurisdiction_id=str(raw.get("jurisdiction_id", path.stem)),
+        overdue_days=_overdue_days(raw.get("overdue_days", 14)),
     )
+
+
+def _overdue_days(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise InvalidProfile(f"overdue_days must be a whole number of days, not {value!r}")
+    return value
