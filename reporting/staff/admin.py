@@ -119,7 +119,9 @@ def audit_details(detail: dict[str, Any]) -> str:
             value = role(value)
         elif key == "until" and value:
             value = localtime(datetime.fromisoformat(value))
-        parts.append(f"{DETAIL_LABELS.get(key, key)}: {_('none') if value is None else value}")
+        if value is None:
+            value = _("none")
+        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")
     return _(", ").join(parts)
 
 
