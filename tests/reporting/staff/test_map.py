@@ -93,7 +93,8 @@ def test_the_api_serves_a_staff_session_and_the_count_follows_filters(
     # "open" is received, acknowledged and in progress; several statuses add up.
     assert staff.get(f"/staff/map/count.json?bbox={BOX}&status=open").get_json()["count"] == 2
     for statuses, found in (("status=resolved", 0), ("status=resolved&status=new", 2)):
-        assert staff.get(f"/staff/map/count.json?bbox={BOX}&{statuses}").get_json()["count"] == found
+        answer = staff.get(f"/staff/map/count.json?bbox={BOX}&{statuses}").get_json()
+        assert answer["count"] == found
     page = staff.get("/staff/?status=open&status=resolved").text
     settings = json.loads(page.split('id="map-settings">')[1].split("</script>")[0])
     assert settings["filters"] == {"status": "new,acknowledged,in_progress,resolved"}
