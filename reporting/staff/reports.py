@@ -3,6 +3,7 @@
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint
 from flask import Response
@@ -70,11 +71,15 @@ def list_reports() -> ResponseReturnValue:
     query = list_query()
     page = staff_reports.report_page(db.session(), query)
     city = current_app.extensions["tsuho.city"]
+    args = query.args()
+    search = f"?{urlencode(args, doseq=True)}" if args else ""
     return render_template(
         "staff/reports.html",
         page=page,
         query=query,
-        args=query.args(),
+        args=args,
+        # Each row links to its report with the list's parameters: built once, not per row.
+        report_link=f"{url_for('staff.list')}/{{}}{search}",
         areas=staff_reports.area_names(db.session(), city.service_area),
         statuses=REPORT_STATUSES,
         bulk_statuses=BULK_STATUSES,
