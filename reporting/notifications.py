@@ -93,12 +93,12 @@ def standard_message(
     template = TEMPLATES.get(key)
     if template is None:
         return None
-    english = language == "en"
-    lang = "en" if english else "ja"
-    report_part = _REPORT[english].format(
+    lang = "en" if language == "en" else "ja"
+    half = 1 if lang == "en" else 0
+    report_part = _REPORT[half].format(
         receipt=report.receipt_number, status=glossary.status_word(status, lang)
     )
-    return template[english].format(
+    return template[half].format(
         report=report_part,
         original=original.receipt_number if original else "",
         original_status=glossary.status_word(original.status, lang) if original else "",

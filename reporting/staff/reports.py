@@ -83,6 +83,7 @@ def list_reports() -> ResponseReturnValue:
         areas=staff_reports.area_names(db.session(), city.service_area),
         statuses=REPORT_STATUSES,
         bulk_statuses=BULK_STATUSES,
+        notify_by_default=sorted(notifications.NOTIFY_BY_DEFAULT),
         sorts=SORTS,
         priorities=staff_actions.PRIORITIES,
         today=datetime.now(UTC),

@@ -1,5 +1,6 @@
 // The report list: j and k move between rows, Enter opens one, x ticks it; the header's box
-// ticks the whole page, and the bulk bar says how many are ticked.
+// ticks the whole page, and the bulk bar says how many are ticked. Its "tell the residents"
+// box follows the chosen status (ticked for the states residents wait for) until touched.
 (function () {
   "use strict";
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.report-row"));
@@ -51,4 +52,17 @@
   }
   boxes.forEach(function (box) { box.addEventListener("change", tally); });
   tally();
+
+  var status = document.querySelector("select[data-notify]");
+  if (status) {
+    var notify = document.querySelector(status.dataset.notify);
+    var wanted = status.dataset.notifyByDefault.split(" ");
+    var touched = false;
+    notify.addEventListener("change", function () { touched = true; });
+    var follow = function () {
+      if (!touched) { notify.checked = wanted.indexOf(status.value) >= 0; }
+    };
+    status.addEventListener("change", follow);
+    follow();
+  }
 }());
