@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/staff_map.py
+	$(BIN)/python bench/staff_pages.py
 
 db:
 	scripts/localdb.sh start

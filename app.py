@@ -25,6 +25,7 @@ from reporting.extensions import login_manager
 from reporting.extensions import web_config
 from reporting.line import cli as line_cli
 from reporting.line import jobs as line_jobs
+from reporting.line import media as line_media
 from reporting.line import webhook as line_webhook
 from reporting.line.api import LineClient
 from reporting.open311 import views as open311
@@ -67,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # blueprint that authenticates without cookies (API tokens, /ogc/, /open311/) the same way.
     csrf.exempt(line_webhook.bp)
     app.register_blueprint(line_webhook.bp)
+    app.register_blueprint(line_media.bp)
     app.register_blueprint(analyst_api.bp)
     app.register_blueprint(ogc_api.bp)
     # Open311 apps post with an api_key, never with a browser session.

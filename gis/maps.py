@@ -12,6 +12,7 @@ from branca.element import CssLink
 from branca.element import Figure
 from branca.element import JavascriptLink
 from folium.plugins import MarkerCluster
+from shapely.geometry import shape
 
 from gis.map_assets import serve_locally
 
@@ -65,9 +66,10 @@ def area_map(
     It also holds an empty marker cluster group, named ``reports``, for a script to fill.
     """
     lon, lat = center
+    # No scale here: Folium's shows miles beside metres; the page adds a metric one.
     m = folium.Map(
         location=[lat, lon], zoom_start=zoom, tiles=None, max_zoom=MAX_ZOOM, maxZoom=MAX_ZOOM,
-        prefer_canvas=False, control_scale=True, height="100%", width="100%",
+        prefer_canvas=False, control_scale=False, height="100%", width="100%",
     )
     serve_locally(m, static_url)
     folium.TileLayer(
@@ -81,11 +83,28 @@ def area_map(
         folium.GeoJson(
             outlines, name="areas", style_function=lambda _: OUTLINE_STYLE, interactive=False,
         ).add_to(m)
-    # chunkedLoading: tens of thousands of markers are added in slices, between frames.
-    cluster = MarkerCluster(name="reports", chunkedLoading=True, showCoverageOnHover=False)
+    # chunkedLoading: tens of thousands of markers are added in slices, between frames. At the
+    # deepest zoom every report is its own marker: nothing is left to zoom into.
+    cluster = MarkerCluster(
+        name="reports", chunkedLoading=True, showCoverageOnHover=False,
+        disableClusteringAtZoom=MAX_ZOOM,
+    )
     serve_locally(cluster, static_url)
     cluster.add_to(m)
     return m
+
+
+def outline_bounds(outlines: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """Return (west, south, east, north) around the outlines, or None when there are none."""
+    boxes = [shape(f["geometry"]).bounds for f in outlines["features"] if f.get("geometry")]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def degrees_across(pixels: int, zoom: int) -> float:

@@ -88,6 +88,8 @@ class CityProfile:
     # The city's general enquiries number (the emergency line is for dangers only).
     contact_phone: str = ""
     office_hours: OfficeHours = OfficeHours()
+    # A report still open this many days after it came in is overdue (the stats count them).
+    overdue_days: int = 14
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -174,6 +176,7 @@ def load_profile(name: str) -> CityProfile:
         jurisdiction_id=str(raw.get("jurisdiction_id", path.stem)),
         contact_phone=str(raw.get("contact_phone", raw["emergency_phone"])),
         office_hours=_office_hours(raw.get("office_hours", {})),
+        overdue_days=_overdue_days(raw.get("overdue_days", 14)),
     )
 
 
@@ -182,3 +185,9 @@ def _office_hours(raw: dict[str, Any]) -> OfficeHours:
         return parse_office_hours(raw)
     except ValueError as exc:
         raise InvalidProfile(str(exc)) from None
+
+
+def _overdue_days(value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise InvalidProfile(f"overdue_days must be a whole number of days, not {value!r}")
+    return value

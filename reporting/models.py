@@ -42,6 +42,7 @@ __all__ = [
     "REPORT_STATUSES",
     "STAFF_ROLES",
     "TOKEN_SCOPES",
+    "PHOTO_KINDS",
 ]
 
 # new → acknowledged → in_progress → resolved; or rejected, duplicate, referred.
@@ -60,6 +61,8 @@ STAFF_ROLES = ("viewer", "staff", "admin")
 TOKEN_SCOPES = ("read", "open311")
 # Where a report came from: the LINE conversation, or a partner app through Open311.
 REPORT_SOURCES = ("line", "open311")
+# Whose photo: the resident's, or the one staff took after the repair (sent to the resident).
+PHOTO_KINDS = ("resident", "after_repair")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -154,6 +157,8 @@ class Report(Base):
     )
     updated_at: Mapped[datetime] = _updated()
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the report first left "new": the city's first response, for the stats.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReportSupporter(Base):
@@ -178,6 +183,7 @@ class Photo(Base):
         CheckConstraint(
             "report_id IS NOT NULL OR conversation_id IS NOT NULL", name="attached"
         ),
+        CheckConstraint(_in("kind", PHOTO_KINDS), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +201,7 @@ class Photo(Base):
     storage_key: Mapped[str] = mapped_column(String(200))
     thumbnail_key: Mapped[str] = mapped_column(String(200))
     line_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="resident", server_default="resident")
     created_at: Mapped[datetime] = _created()
 
 

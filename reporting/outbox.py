@@ -3,7 +3,9 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import procrastinate
 from sqlalchemy.orm import Session
@@ -16,12 +18,25 @@ SEND_TASK = "send_line_messages"
 BATCH = 5
 
 
+@dataclass(frozen=True)
+class PhotoMessage:
+    """A stored photo to show the resident as an image; the channel serves it to its platform."""
+
+    photo_id: int
+
+
+def _payload(message: talk.Reply | PhotoMessage) -> dict[str, Any]:
+    if isinstance(message, PhotoMessage):
+        return {"type": "photo", "photo_id": message.photo_id}
+    return asdict(message)
+
+
 def queue_messages(
     session: Session,
     queue: procrastinate.App,
     *,
     line_user_id: str,
-    messages: Sequence[talk.Reply],
+    messages: Sequence[talk.Reply | PhotoMessage],
     retry_key: uuid.UUID,
     reply_token: str | None = None,
     event_time: datetime | None = None,
@@ -34,7 +49,7 @@ def queue_messages(
             connection=session.connection().connection.driver_connection,
         ).defer(
             line_user_id=line_user_id,
-            messages=[asdict(m) for m in messages[start : start + BATCH]],
+            messages=[_payload(m) for m in messages[start : start + BATCH]],
             retry_key=str(uuid.uuid5(retry_key, str(start))),
             reply_token=reply_token if start == 0 else None,
             event_time=event_time.isoformat() if event_time else None,

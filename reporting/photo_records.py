@@ -1,5 +1,6 @@
 """Keeping a cleaned photo: its bytes in the photo store, its row beside the report or draft."""
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from reporting.models import Photo
@@ -43,6 +44,7 @@ def save_photo(
     conversation_id: int | None = None,
     line_message_id: str | None = None,
     position: int = 0,
+    kind: str = "resident",
 ) -> Photo:
     """Store an already cleaned photo and add its row; the caller commits."""
     if report_id is None and conversation_id is None:
@@ -58,6 +60,28 @@ def save_photo(
         storage_key=store.put(cleaned.jpeg),
         thumbnail_key=store.put(cleaned.thumbnail),
         line_message_id=line_message_id,
+        kind=kind,
     )
     session.add(photo)
+    return photo
+
+
+def store_after_repair_photo(
+    session: Session,
+    store: PhotoStore,
+    data: bytes,
+    *,
+    report_id: int,
+    limits: PhotoLimits = PhotoLimits(),
+) -> Photo:
+    """Clean and keep the photo staff took after the repair, replacing an earlier one.
+
+    PhotoRejected propagates, with nothing written, as for a resident's photo.
+    """
+    cleaned = clean_photo(data, limits)
+    session.execute(
+        delete(Photo).where(Photo.report_id == report_id, Photo.kind == "after_repair")
+    )
+    photo = save_photo(session, store, cleaned, report_id=report_id, kind="after_repair")
+    session.flush()
     return photo

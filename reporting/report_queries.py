@@ -94,6 +94,11 @@ def report_rows(report_filter: ReportFilter, visibility: Visibility) -> Rows:
     return query.where(*_conditions(report_filter))
 
 
+def filter_conditions(report_filter: ReportFilter) -> list[ColumnElement[bool]]:
+    """Return the filter's conditions for a select of another shape, which must join Area."""
+    return _conditions(report_filter)
+
+
 def _conditions(f: ReportFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if f.bbox:

@@ -72,6 +72,9 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         # and asks staff to zoom in or filter: the GeoJSON export has no limit parameter, and
         # a browser clusters 20,000 points smoothly.
         "MAP_MARKER_LIMIT": _whole_number(env, "MAP_MARKER_LIMIT", 20_000),
+        # The address the world reaches the service at (https://...): LINE fetches the images
+        # of the city's messages (the after-repair photo) from URLs under it.
+        "PUBLIC_URL": env.get("TSUHO_PUBLIC_URL", "").strip() or None,
         # No ping before each checkout: it costs a round trip per request. A connection the
         # server dropped fails one request instead (the webhook answers 503 and LINE
         # redelivers), and the pool is then refreshed.
@@ -104,6 +107,9 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("DATABASE_URL is not set (make run starts a local PostGIS and sets it)")
     if config.get("TSUHO_ENV") == "production" and not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY must be set in production")
+    public = config.get("PUBLIC_URL")
+    if public is not None and not str(public).startswith("https://"):
+        raise ConfigError(f"TSUHO_PUBLIC_URL must be an https:// address, not {public!r}")
     limit = config.get("MAP_MARKER_LIMIT")
     # instance/config.py and test configs bypass the environment's parsing.
     if type(limit) is not int or limit < 0:

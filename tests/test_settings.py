@@ -38,6 +38,15 @@ def test_the_map_marker_limit_is_a_whole_number(tmp_path: Path) -> None:
                         "MAP_MARKER_LIMIT": wrong})
 
 
+def test_the_public_url_is_https(tmp_path: Path) -> None:
+    assert from_environment({}, tmp_path)["PUBLIC_URL"] is None
+    found = from_environment({"TSUHO_PUBLIC_URL": "https://tsuho.city.example.jp"}, tmp_path)
+    assert found["PUBLIC_URL"] == "https://tsuho.city.example.jp"
+    with pytest.raises(ConfigError, match="TSUHO_PUBLIC_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://x/y", "SECRET_KEY": "x",
+                    "PUBLIC_URL": "http://tsuho.city.example.jp"})
+
+
 def test_a_local_secret_key_is_made_once_and_kept(tmp_path: Path) -> None:
     first = from_environment({}, tmp_path)["SECRET_KEY"]
     second = from_environment({}, tmp_path)["SECRET_KEY"]

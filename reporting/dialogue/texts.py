@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Final
 
+from reporting import glossary
+
 JA: Final = "ja"
 EN: Final = "en"
 
@@ -370,15 +372,9 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "cancel": ("中止", "Cancel"),
 }
 
-# Report statuses (reporting.models.REPORT_STATUSES) in words.
+# Report statuses in words: the glossary's, the same staff and the statistics use.
 STATUS_WORDS: Final[Mapping[str, tuple[str, str]]] = {
-    "new": ("受付", "received"),
-    "acknowledged": ("確認済み", "acknowledged"),
-    "in_progress": ("対応中", "in progress"),
-    "resolved": ("対応完了", "resolved"),
-    "rejected": ("対応不可", "not actionable"),
-    "duplicate": ("重複", "duplicate"),
-    "referred": ("他の管理者へ移管", "referred"),
+    status: (word.ja, word.en) for status, word in glossary.STATUSES.items()
 }
 
 # What residents may type; both languages are understood whatever the display language.

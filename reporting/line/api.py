@@ -14,6 +14,7 @@ from linebot.v3.messaging import ApiException
 from linebot.v3.messaging import CameraAction
 from linebot.v3.messaging import CameraRollAction
 from linebot.v3.messaging import Configuration
+from linebot.v3.messaging import ImageMessage
 from linebot.v3.messaging import LocationAction
 from linebot.v3.messaging import MessageAction
 from linebot.v3.messaging import MessagingApi
@@ -54,6 +55,18 @@ class ContentGone(LineRefused):
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image message: LINE fetches both URLs (https) and shows the preview in the chat."""
+
+    original_url: str
+    preview_url: str
+
+
+# What we send: texts (with quick replies) and images.
+Outgoing = conversation.Reply | Image
+
+
+@dataclass(frozen=True)
 class Profile:
     display_name: str
     language: str | None
@@ -82,7 +95,7 @@ class LineClient:
             client.close()
         self._clients.clear()
 
-    def reply(self, reply_token: str, messages: Sequence[conversation.Reply]) -> None:
+    def reply(self, reply_token: str, messages: Sequence[Outgoing]) -> None:
         """Answer with a reply token: free, but single use and valid for a minute."""
         request = ReplyMessageRequest(reply_token=reply_token, messages=_line_messages(messages))
         with _calls():
@@ -90,7 +103,7 @@ class LineClient:
             MessagingApi(client).reply_message(request, _request_timeout=TIMEOUT)
 
     def push(
-        self, user_id: str, messages: Sequence[conversation.Reply], retry_key: uuid.UUID
+        self, user_id: str, messages: Sequence[Outgoing], retry_key: uuid.UUID
     ) -> None:
         """Push to a user; the same retry key never delivers twice (409 means already sent)."""
         request = PushMessageRequest(to=user_id, messages=_line_messages(messages))
@@ -207,9 +220,17 @@ _ACTIONS = {
 }
 
 
-def _line_messages(messages: Sequence[conversation.Reply]) -> list[TextMessage]:
-    result = []
+def _line_messages(messages: Sequence[Outgoing]) -> list[TextMessage | ImageMessage]:
+    result: list[TextMessage | ImageMessage] = []
     for message in messages:
+        if isinstance(message, Image):
+            result.append(
+                ImageMessage(
+                    original_content_url=message.original_url,
+                    preview_image_url=message.preview_url,
+                )
+            )
+            continue
         quick = None
         if message.quick_replies:
             quick = QuickReply(

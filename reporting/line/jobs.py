@@ -18,6 +18,7 @@ from reporting.line.api import LineUnavailable
 from reporting.line.handler import Channel
 from reporting.line.handler import handle_pending
 from reporting.line.intake import HANDLE_EVENT_TASK
+from reporting.line.media import photo_urls
 from reporting.line.sender import send_messages
 from reporting.models import LineEvent
 from reporting.outbox import SEND_TASK
@@ -59,7 +60,11 @@ def send_line_messages(context: JobContext, **kwargs: Any) -> None:
     app = _flask_app(context)
     with app.app_context():
         send_messages(
-            db.session(), app.extensions["tsuho.line"], now=datetime.now(UTC), **kwargs
+            db.session(),
+            app.extensions["tsuho.line"],
+            now=datetime.now(UTC),
+            photo_urls=photo_urls(app),
+            **kwargs,
         )
         db.session.rollback()
 

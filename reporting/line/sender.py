@@ -1,6 +1,7 @@
 """Deliver queued messages to a resident: reply while the token is fresh, push after."""
 
 import uuid
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
@@ -11,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reporting.dialogue import conversation as talk
+from reporting.line.api import Image
 from reporting.line.api import LineClient
 from reporting.line.api import LineRefused
+from reporting.line.api import Outgoing
 from reporting.models import Resident
 
 # LINE's reply tokens last a minute; past this margin a push is the safe way.
@@ -29,14 +32,20 @@ def send_messages(
     reply_token: str | None,
     event_time: str | None,
     now: datetime,
+    photo_urls: Callable[[int], Image | None],
 ) -> str:
-    """Send, and say how: "reply", "push", or "skipped" for a resident who unfollowed."""
+    """Send, and say how: "reply", "push", or "skipped" for a resident who unfollowed.
+
+    ``photo_urls`` gives a queued photo's image message, or None when it cannot be served.
+    """
     followed = session.scalar(
         select(Resident.followed).where(Resident.line_user_id == line_user_id)
     )
     if followed is False:
         return "skipped"
-    replies = [_reply(m) for m in messages]
+    replies = [m for m in (_outgoing(m, photo_urls) for m in messages) if m is not None]
+    if not replies:
+        return "skipped"
     fresh = event_time is not None and now - datetime.fromisoformat(event_time) < REPLY_WINDOW
     if reply_token and fresh:
         try:
@@ -50,7 +59,12 @@ def send_messages(
     return "push"
 
 
-def _reply(message: Mapping[str, Any]) -> talk.Reply:
+def _outgoing(
+    message: Mapping[str, Any], photo_urls: Callable[[int], Image | None]
+) -> Outgoing | None:
+    """Rebuild a queued message; a photo becomes LINE's image message, if it can be served."""
+    if message.get("type") == "photo":
+        return photo_urls(int(message["photo_id"]))
     return talk.Reply(
         text=message["text"],
         quick_replies=tuple(talk.QuickReply(**q) for q in message.get("quick_replies", ())),

@@ -1,35 +1,29 @@
 """What staff do to a report from its page: each step is audited; the caller commits."""
 
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import procrastinate
 from sqlalchemy.orm import Session
 
+from reporting import glossary
 from reporting.city_profile import CityProfile
 from reporting.models import Report
 from reporting.models import ReportEvent
 from reporting.models import Resident
 from reporting.staff.queries import by_receipt
 from reporting.triage import Actor
+from reporting.triage import BulkOutcome
+from reporting.triage import Notice
 from reporting.triage import change_status
 
-PRIORITIES = (0, 1, 2, 3)
+PRIORITIES = tuple(glossary.PRIORITIES)
 # Roads the city does not manage: national roads (国道) and prefectural roads (県道).
-ROAD_MANAGERS = ("national", "prefectural")
+ROAD_MANAGERS = tuple(glossary.ROAD_MANAGERS)
 # The posting rules' grounds for taking a report out of public view.
-HIDE_REASONS = (
-    "privacy",
-    "defamation",
-    "political_religious",
-    "infringement",
-    "advertising",
-    "discrimination",
-    "public_order",
-    "falsehood",
-    "obscenity",
-    "other",
-)
+HIDE_REASONS = tuple(glossary.HIDE_REASONS)
 
 
 class ActionRefused(ValueError):
@@ -95,15 +89,17 @@ def mark_duplicate(
     actor: Actor,
     now: datetime,
     note: str | None = None,
-    notify: bool = True,
+    notice: Notice | None = None,
 ) -> ReportEvent:
     """Close the report as a duplicate of the one with this receipt number."""
     original = by_receipt(session, receipt)
     if original is None:
         raise ActionRefused("no_such_receipt")
+    if original.id == report.id:
+        raise ActionRefused("itself")
     return change_status(
         session, queue, city, report, "duplicate",
-        actor=actor, now=now, note=note or None, notify=notify, duplicate_of=original,
+        actor=actor, now=now, note=note or None, notice=notice, duplicate_of=original,
     )
 
 
@@ -117,17 +113,15 @@ def refer(
     actor: Actor,
     now: datetime,
     note: str | None = None,
-    notify: bool = True,
+    notice: Notice | None = None,
 ) -> ReportEvent:
     """Close the report as referred to the road's manager (``national`` or ``prefectural``)."""
     if manager not in ROAD_MANAGERS:
         raise ActionRefused("manager")
-    event = change_status(
+    return change_status(
         session, queue, city, report, "referred",
-        actor=actor, now=now, note=note or None, notify=notify,
+        actor=actor, now=now, note=note or None, notice=notice, manager=manager,
     )
-    event.data = {**event.data, "manager": manager}
-    return event
 
 
 def hide(
@@ -182,3 +176,18 @@ def unblock_resident(
     before = resident.blocked_reason
     resident.blocked, resident.blocked_reason, resident.blocked_notified = False, None, False
     return _audit(session, report, "unblock", actor, now, resident_id=resident.id, before=before)
+
+
+def each(reports: Sequence[Report], action: Callable[[Report], Any]) -> BulkOutcome:
+    """Do one action to several reports; those it would not change are counted, not refused."""
+    outcome = BulkOutcome()
+    for report in reports:
+        try:
+            action(report)
+        except ActionRefused as refused:
+            if refused.code != "unchanged":
+                raise
+            outcome.unchanged.append(report.id)
+        else:
+            outcome.changed.append(report.id)
+    return outcome

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint
 from flask import flash
@@ -13,7 +14,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import PasswordField
 from wtforms import SelectChoice
@@ -29,6 +29,8 @@ from reporting.db import db
 from reporting.models import STAFF_ROLES
 from reporting.models import StaffUser
 from reporting.staff import auth as staff_auth
+from reporting.staff.forms import StaffForm
+from reporting.staff.views import localtime
 
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin")
 bp.register_error_handler(400, staff_auth.error_page)
@@ -44,6 +46,13 @@ ACTION_LABELS = {
     "locked": _l("Locked after failed logins"),
 }
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in STAFF_ROLES]
+# What the details of an account change are called in the audit table.
+DETAIL_LABELS = {
+    "role": _l("Role"),
+    "department": _l("Department"),
+    "failures": _l("Failed logins"),
+    "until": _l("Locked until"),
+}
 
 
 @bp.before_request
@@ -52,7 +61,7 @@ def admins_only() -> ResponseReturnValue | None:
     return staff_auth.check_role("admin")
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(StaffForm):
     login = StringField(
         _l("Login ID"),
         validators=[
@@ -68,7 +77,7 @@ class CreateUserForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(StaffForm):
     role = SelectField(choices=ROLE_CHOICES)
 
 
@@ -87,10 +96,33 @@ def _page(form: CreateUserForm, status: int = 200) -> ResponseReturnValue:
         form=form,
         role_labels=ROLE_LABELS,
         action_labels=ACTION_LABELS,
+        audit_details=audit_details,
         now=datetime.now(UTC),
         is_locked=accounts.is_locked,
     )
     return page, status
+
+
+def audit_details(detail: dict[str, Any]) -> str:
+    """Say an audit entry's details in words: roles by name, a change of role as from → to."""
+
+    def role(value: Any) -> str:
+        return str(ROLE_LABELS.get(value, value))
+
+    parts = []
+    if "from" in detail or "to" in detail:
+        parts.append(f"{role(detail.get('from'))} → {role(detail.get('to'))}")
+    for key, value in detail.items():
+        if key in ("from", "to"):
+            continue
+        if key == "role":
+            value = role(value)
+        elif key == "until" and value:
+            value = localtime(datetime.fromisoformat(value))
+        if value is None:
+            value = _("none")
+        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")
+    return _(", ").join(parts)
 
 
 @bp.post("/users")

@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField
 from wtforms import StringField
@@ -36,6 +35,7 @@ from reporting import i18n
 from reporting.db import db
 from reporting.extensions import login_manager
 from reporting.models import StaffUser
+from reporting.staff.forms import StaffForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -108,7 +108,7 @@ def role_required(role: str) -> Callable[[View], View]:
     return decorate
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StaffForm):
     login = StringField(_l("Login ID"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import jsonify
@@ -21,7 +22,6 @@ from flask import request
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy import select
@@ -38,8 +38,9 @@ from reporting.report_queries import cell_counts
 from reporting.report_queries import prepare_transaction
 from reporting.report_queries import report_rows
 from reporting.staff import queries as staff_reports
-from reporting.staff.reports import STATUS_LABELS
-from reporting.staff.reports import _report
+from reporting.staff.listing import statuses as list_statuses
+from reporting.staff.reports import load_report
+from reporting.staff.words import page_words
 
 # The side of a grid cell on screen, about the size of a marker cluster's icon and its margin.
 CELL_PIXELS = 80
@@ -52,7 +53,9 @@ STATUS_COLOURS = {
     "duplicate": "#9ca3af",
     "referred": "#7c3aed",
 }
-FILTERS = ("status", "category", "ward")
+FILTERS = ("category", "ward")
+# Area outlines change when a city reloads its boundaries, not between two reports.
+OUTLINE_MAX_AGE = 86_400
 
 
 def register(bp: Blueprint) -> None:
@@ -60,11 +63,22 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", "map", map_page)
     bp.add_url_rule("/map/count.json", "map_count", count)
     bp.add_url_rule("/reports/<int:report_id>/popup.json", "report_popup", popup)
+    bp.add_url_rule("/areas/<code>/outline.json", "area_outline", area_outline)
 
 
 def api_args() -> dict[str, str]:
-    """The page's filters as /api/reports.geojson parameters (from/to become ``datetime``)."""
+    """The page's filters as /api/reports.geojson parameters (from/to become ``datetime``).
+
+    Several statuses become one comma-separated value, ``open`` its three statuses.
+    """
     args = {name: request.args[name] for name in FILTERS if request.args.get(name)}
+    chosen = [value for value in request.args.getlist("status") if value]
+    if chosen:
+        try:
+            expanded, _given = list_statuses(chosen)
+        except BadParameter:
+            expanded = tuple(chosen)  # refused as a bad status by the filter, as before
+        args["status"] = ",".join(expanded)
     start, end = request.args.get("from", ""), request.args.get("to", "")
     if start or end:
         args["datetime"] = f"{start or '..'}/{end or '..'}"
@@ -111,21 +125,23 @@ def map_page() -> ResponseReturnValue:
     return render_template(
         "staff/map.html",
         map=parts,
-        settings=_settings(parts, filters),
-        args=request.args.to_dict(),
+        settings=_settings(parts, filters, maps.outline_bounds(shapes)),
+        args={**request.args.to_dict(), "status": request.args.getlist("status")},
         areas=areas,
         statuses=REPORT_STATUSES,
-        status_labels=STATUS_LABELS,
-        status_colours=STATUS_COLOURS,
         categories={c.code: c for c in city.categories},
     )
 
 
-def _settings(parts: maps.MapParts, filters: dict[str, str]) -> dict[str, Any]:
+def _settings(
+    parts: maps.MapParts, filters: dict[str, str], bounds: tuple[float, ...] | None
+) -> dict[str, Any]:
     return {
         "map": parts.name,
         "cluster": parts.cluster,
         "filters": filters,
+        # [[south, west], [north, east]]: the first view shows the whole service area.
+        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]] if bounds else None,
         "geojson": url_for("analyst_api.reports_geojson"),
         "count": url_for("staff.map_count"),
         "popup": url_for("staff.report_popup", report_id=0),
@@ -136,6 +152,7 @@ def _settings(parts: maps.MapParts, filters: dict[str, str]) -> dict[str, Any]:
             "zoom_in": _("%(count)s reports in view: zoom in or filter to show them."),
             "failed": _("The reports could not be loaded."),
             "open": _("Open the report"),
+            "cluster": _("%(count)s reports here: zoom in to see them"),
         },
     }
 
@@ -181,20 +198,28 @@ def _zoom(text: str | None) -> int | None:
 
 def popup(report_id: int) -> ResponseReturnValue:
     """Give a marker's popup its facts; the script shows them as text, never as markup."""
-    report = _report(report_id)
-    city = current_app.extensions["tsuho.city"]
-    category = city.category(report.category)
-    english = str(get_locale() or "ja") == "en"
-    label = (category.en if english else category.ja) if category else report.category
+    report = load_report(report_id)
+    words = page_words()
     photos = staff_reports.photos_of(db.session(), report)
     age = datetime.now(UTC) - report.created_at
     return jsonify(
         receipt_number=report.receipt_number,
-        category=label,
-        status=str(STATUS_LABELS[report.status]),
+        category=words.kind(report.category, report.subcategory),
+        status=words.status(report.status),
         status_code=report.status,
         age=_("%(age)s ago", age=format_timedelta(age, granularity="minute")),
         note=(report.note or "")[:200],
         thumbnail=url_for("staff.photo", key=photos[0].thumbnail_key) if photos else None,
         url=url_for("staff.report", report_id=report.id),
     )
+
+
+def area_outline(code: str) -> ResponseReturnValue:
+    """Give a report's map the outline of its area, which the browser may keep for a day."""
+    found = outlines(db.session(), [code])
+    if not found["features"]:
+        abort(404)
+    response = jsonify(found)
+    response.cache_control.private = True
+    response.cache_control.max_age = OUTLINE_MAX_AGE
+    return response

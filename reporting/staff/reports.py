@@ -1,25 +1,24 @@
-"""The staff report list, a report's page, its photos, and the triage actions posted from it."""
+"""The staff report list, a report's page and its photos."""
 
-from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint
 from flask import Response
 from flask import abort
 from flask import current_app
-from flask import flash
-from flask import redirect
+from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import send_file
 from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
+from gis import maps
+from reporting import notifications
 from reporting import reports
 from reporting.db import db
 from reporting.models import REPORT_STATUSES
@@ -27,67 +26,25 @@ from reporting.models import Report
 from reporting.models import Resident
 from reporting.photo_store import PhotoNotFound
 from reporting.problems import BadParameter
-from reporting.report_filters import parse_report_filter
 from reporting.staff import actions as staff_actions
+from reporting.staff import history
 from reporting.staff import queries as staff_reports
-from reporting.staff.actions import ActionRefused
-from reporting.staff.auth import role_required
-from reporting.triage import Actor
-from reporting.triage import TriageError
-from reporting.triage import change_status
+from reporting.staff.listing import SORTS
+from reporting.staff.listing import ListQuery
+from reporting.staff.listing import parse_list_query
+from reporting.staff.words import page_words
+from reporting.triage import BULK_STATUSES
 
-STATUS_LABELS = {
-    "new": _l("New"),
-    "acknowledged": _l("Acknowledged"),
-    "in_progress": _l("In progress"),
-    "resolved": _l("Resolved"),
-    "rejected": _l("Rejected"),
-    "duplicate": _l("Duplicate"),
-    "referred": _l("Referred"),
-}
-PRIORITY_LABELS = {0: _l("None"), 1: _l("Low"), 2: _l("High"), 3: _l("Urgent")}
-MANAGER_LABELS = {
-    "national": _l("National road (国道)"),
-    "prefectural": _l("Prefectural road (県道)"),
-}
-HIDE_REASON_LABELS = {
-    "privacy": _l("Privacy"),
-    "defamation": _l("Defamation"),
-    "political_religious": _l("Political or religious activity"),
-    "infringement": _l("Infringement of rights"),
-    "advertising": _l("Advertising"),
-    "discrimination": _l("Discrimination"),
-    "public_order": _l("Public order and morals"),
-    "falsehood": _l("Falsehood"),
-    "obscenity": _l("Obscenity"),
-    "other": _l("Other"),
-}
-SORT_LABELS = {
-    "created": _l("Received"),
-    "updated": _l("Updated"),
-    "status": _l("Status"),
-    "ward": _l("Ward"),
-    "category": _l("Category"),
-}
-REFUSALS = {
-    "unchanged": _l("Nothing changed: the report already is so."),
-    "priority": _l("Choose a priority from 0 to 3."),
-    "manager": _l("Choose the road manager to refer the report to."),
-    "reason": _l("Give a reason."),
-    "no_such_receipt": _l("No report has that receipt number."),
-    "no_resident": _l("This report has no resident to block."),
-}
+# Statuses the status form offers: a duplicate and a referral have forms of their own.
+FORM_STATUSES = BULK_STATUSES
 
 
 def register(bp: Blueprint) -> None:
-    """Add the report pages and actions to the staff blueprint."""
+    """Add the report pages to the staff blueprint."""
     bp.add_url_rule("/reports", "list", list_reports)
     bp.add_url_rule("/reports/<int:report_id>", "report", show_report)
     bp.add_url_rule("/photos/<key>", "photo", photo)
-    for name, view in ACTIONS.items():
-        bp.add_url_rule(
-            f"/reports/<int:report_id>/{name}", f"report_{name}", view, methods=["POST"]
-        )
+    bp.add_url_rule("/reports/<int:report_id>/notice.json", "notice", notice_preview)
 
 
 def resident_label(resident_id: int | None, source: str = "line") -> str:
@@ -99,63 +56,45 @@ def resident_label(resident_id: int | None, source: str = "line") -> str:
     return _("Reporter #%(number)s", number=resident_id)
 
 
-def _labels() -> dict[str, Any]:
+def list_query() -> ListQuery:
+    """Read the list's filters from the request; a filter that names nothing is a 400."""
     city = current_app.extensions["tsuho.city"]
-    return {
-        "status_labels": STATUS_LABELS,
-        "priority_labels": PRIORITY_LABELS,
-        "manager_labels": MANAGER_LABELS,
-        "hide_reason_labels": HIDE_REASON_LABELS,
-        "sort_labels": SORT_LABELS,
-        "categories": {c.code: c for c in city.categories},
-        "resident_label": resident_label,
-    }
-
-
-def _list_query() -> staff_reports.ListQuery:
-    city = current_app.extensions["tsuho.city"]
-    args: dict[str, list[str]] = {}
-    for name in ("status", "category", "ward"):
-        if request.args.get(name):
-            args[name] = [request.args[name]]
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    if start or end:
-        args["datetime"] = [f"{start or '..'}/{end or '..'}"]
     try:
-        report_filter = parse_report_filter(
-            args, categories=[c.code for c in city.categories], wards=city.service_area
+        return parse_list_query(
+            request.args, categories=[c.code for c in city.categories], wards=city.service_area
         )
     except BadParameter:
         abort(400)
-    sort = request.args.get("sort", "created")
-    return staff_reports.ListQuery(
-        report_filter,
-        receipt=request.args.get("receipt") or None,
-        sort=sort if sort in staff_reports.SORTS else "created",
-        descending=request.args.get("dir", "desc") != "asc",
-        page=request.args.get("page", 1, type=int) or 1,
-        urgent_only=request.args.get("urgent") == "1",
-    )
 
 
 def list_reports() -> ResponseReturnValue:
     """List reports, filtered, sorted and a page at a time, with counts per status."""
-    query = _list_query()
+    query = list_query()
     page = staff_reports.report_page(db.session(), query)
     city = current_app.extensions["tsuho.city"]
-    areas = staff_reports.area_names(db.session(), city.service_area)
+    args = query.args()
+    search = f"?{urlencode(args, doseq=True)}" if args else ""
     return render_template(
         "staff/reports.html",
         page=page,
         query=query,
-        areas=areas,
+        args=args,
+        # Each row links to its report with the list's parameters: built once, not per row.
+        report_link=f"{url_for('staff.list')}/{{}}{search}",
+        areas=staff_reports.area_names(db.session(), city.service_area),
         statuses=REPORT_STATUSES,
-        args=request.args.to_dict(),
-        **_labels(),
+        bulk_statuses=BULK_STATUSES,
+        notify_by_default=sorted(notifications.NOTIFY_BY_DEFAULT),
+        sorts=SORTS,
+        priorities=staff_actions.PRIORITIES,
+        today=datetime.now(UTC),
+        resident_label=resident_label,
+        categories={c.code: c for c in city.categories},
     )
 
 
-def _report(report_id: int) -> Report:
+def load_report(report_id: int) -> Report:
+    """Return the report, or answer 404."""
     report = db.session.get(Report, report_id)
     if report is None:
         abort(404)
@@ -163,24 +102,88 @@ def _report(report_id: int) -> Report:
 
 
 def show_report(report_id: int) -> ResponseReturnValue:
-    """Show one report: photos, place, what the resident wrote, history and near duplicates."""
+    """Show one report: place, photos, what the resident wrote, history and the actions."""
     session = db.session()
-    report = _report(report_id)
-    areas = staff_reports.area_names(session, frozenset({report.area_code or ""}))
+    report = load_report(report_id)
+    query = list_query()
+    city = current_app.extensions["tsuho.city"]
+    words = page_words()
+    areas = staff_reports.area_names(session, [report.area_code or ""])
     resident = session.get(Resident, report.resident_id) if report.resident_id else None
+    reachable = bool(notifications.residents_to_notify(session, city, report))
+    previous, following = staff_reports.neighbours(session, query, report)
+    lon, lat = staff_reports.coordinates(session, report)
+    after = staff_reports.photos_of(session, report, "after_repair")
     return render_template(
         "staff/report.html",
         report=report,
+        query=query,
+        args=query.args(),
+        previous=previous,
+        following=following,
         area=areas.get(report.area_code or ""),
+        lon=lon,
+        lat=lat,
         photos=staff_reports.photos_of(session, report),
-        history=staff_reports.history_of(session, report),
+        after_photo=after[0] if after else None,
+        history=history.entries(staff_reports.history_of(session, report), words),
         nearby=staff_reports.possible_duplicates(session, report, datetime.now(UTC)),
         supporters=reports.supporter_count(session, report.id),
+        map_data=_map_data(report, lon, lat, staff_reports.open_nearby(session, report)),
         resident_blocked=resident is not None and resident.blocked,
-        statuses=REPORT_STATUSES,
+        reachable=reachable,
+        notice=_notice_data(report, resident.language if resident else "ja"),
+        statuses=FORM_STATUSES,
+        priorities=staff_actions.PRIORITIES,
         hide_reasons=staff_actions.HIDE_REASONS,
-        **_labels(),
+        resident_label=resident_label,
     )
+
+
+def _map_data(report: Report, lon: float, lat: float, nearby: list[dict]) -> dict[str, Any]:
+    """What static/js/report_map.js draws: the pin, the ward's outline, open reports nearby."""
+    tiles = current_app.config.get("MAP_TILES_URL")
+    attribution = current_app.config.get("MAP_TILES_ATTRIBUTION") or maps.GSI_ATTRIBUTION
+    return {
+        "lon": lon,
+        "lat": lat,
+        "status": report.status,
+        "tiles": tiles or maps.GSI_TILES_URL,
+        # Configuration and our own constant, never user text: Leaflet shows them as HTML.
+        "attribution": f"{attribution} | {maps.N03_ATTRIBUTION}",
+        "outline": (
+            url_for("staff.area_outline", code=report.area_code) if report.area_code else None
+        ),
+        "nearby": [{**n, "url": url_for("staff.report", report_id=n["id"])} for n in nearby],
+        "max_zoom": maps.MAX_ZOOM,
+    }
+
+
+def _notice_data(report: Report, language: str) -> dict[str, Any]:
+    """The standard messages the status forms start from, in the resident's language."""
+    standard = notifications.standard_message
+    return {
+        "statuses": {
+            status: standard(report, status, language) or "" for status in FORM_STATUSES
+        },
+        "managers": {
+            manager: standard(report, "referred", language, manager=manager) or ""
+            for manager in staff_actions.ROAD_MANAGERS
+        },
+        "notify_by_default": sorted(notifications.NOTIFY_BY_DEFAULT),
+    }
+
+
+def notice_preview(report_id: int) -> ResponseReturnValue:
+    """Give the standard message a duplicate of ``receipt`` would send, for the form's preview."""
+    session = db.session()
+    report = load_report(report_id)
+    original = staff_reports.by_receipt(session, request.args.get("receipt", ""))
+    resident = session.get(Resident, report.resident_id) if report.resident_id else None
+    message = notifications.standard_message(
+        report, "duplicate", resident.language if resident else "ja", original=original
+    )
+    return jsonify(message=message)
 
 
 def photo(key: str) -> ResponseReturnValue:
@@ -193,120 +196,3 @@ def photo(key: str) -> ResponseReturnValue:
     response.cache_control.public = False
     response.cache_control.private = True
     return response
-
-
-Action = Callable[[Report, Actor, datetime], str]
-
-
-def _act(report_id: int, action: Action) -> ResponseReturnValue:
-    """Run one action on the report, commit it, and say what happened."""
-    report = _report(report_id)
-    try:
-        message = action(report, Actor(current_user.id), datetime.now(UTC))
-    except ActionRefused as refused:
-        db.session.rollback()
-        flash(str(REFUSALS[refused.code]), "error")
-    except TriageError:
-        db.session.rollback()
-        flash(_("The status cannot be changed that way."), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("staff.report", report_id=report_id))
-
-
-def _note() -> str | None:
-    return request.form.get("note", "").strip() or None
-
-
-def _notify() -> bool:
-    return request.form.get("notify") == "1"
-
-
-def _status(report: Report, actor: Actor, now: datetime) -> str:
-    status = request.form.get("status", "")
-    if status in ("duplicate", "referred") or status not in REPORT_STATUSES:
-        # Duplicates and referrals have their own forms: they need the report or the manager.
-        raise TriageError(status)
-    change_status(
-        db.session(), current_app.extensions["tsuho.defer"], current_app.extensions["tsuho.city"],
-        report, status, actor=actor, now=now, note=_note(), notify=_notify(),
-    )
-    return _("Status changed to %(status)s.", status=STATUS_LABELS[status])
-
-
-def _department(report: Report, actor: Actor, now: datetime) -> str:
-    department = request.form.get("department")
-    staff_actions.assign_department(db.session(), report, department, actor=actor, now=now)
-    return _("Department changed.")
-
-
-def _priority(report: Report, actor: Actor, now: datetime) -> str:
-    priority = request.form.get("priority", type=int)
-    staff_actions.set_priority(db.session(), report, -1 if priority is None else priority,
-                               actor=actor, now=now)
-    return _("Priority changed.")
-
-
-def _duplicate(report: Report, actor: Actor, now: datetime) -> str:
-    receipt = request.form.get("receipt", "")
-    staff_actions.mark_duplicate(
-        db.session(), current_app.extensions["tsuho.defer"], current_app.extensions["tsuho.city"],
-        report, receipt, actor=actor, now=now, note=_note(), notify=_notify(),
-    )
-    return _("Marked as a duplicate of %(receipt)s.", receipt=receipt.strip())
-
-
-def _refer(report: Report, actor: Actor, now: datetime) -> str:
-    manager = request.form.get("manager", "")
-    staff_actions.refer(
-        db.session(), current_app.extensions["tsuho.defer"], current_app.extensions["tsuho.city"],
-        report, manager, actor=actor, now=now, note=_note(), notify=_notify(),
-    )
-    return _("Referred to: %(manager)s.", manager=MANAGER_LABELS[manager])
-
-
-def _hide(report: Report, actor: Actor, now: datetime) -> str:
-    staff_actions.hide(db.session(), report, request.form.get("reason", ""), actor=actor, now=now)
-    return _("The report is hidden from the public.")
-
-
-def _unhide(report: Report, actor: Actor, now: datetime) -> str:
-    staff_actions.unhide(db.session(), report, actor=actor, now=now)
-    return _("The report is public again.")
-
-
-def _block(report: Report, actor: Actor, now: datetime) -> str:
-    reason = request.form.get("reason", "")
-    staff_actions.block_resident(db.session(), report, reason, actor=actor, now=now)
-    return _("The reporter is blocked.")
-
-
-def _unblock(report: Report, actor: Actor, now: datetime) -> str:
-    staff_actions.unblock_resident(db.session(), report, actor=actor, now=now)
-    return _("The reporter is unblocked.")
-
-
-def _post(action: Action) -> Callable[[int], ResponseReturnValue]:
-    @role_required("staff")
-    def view(report_id: int) -> ResponseReturnValue:
-        return _act(report_id, action)
-
-    view.__doc__ = action.__name__
-    return view
-
-
-ACTIONS = {
-    name: _post(action)
-    for name, action in {
-        "status": _status,
-        "department": _department,
-        "priority": _priority,
-        "duplicate": _duplicate,
-        "refer": _refer,
-        "hide": _hide,
-        "unhide": _unhide,
-        "block": _block,
-        "unblock": _unblock,
-    }.items()
-}

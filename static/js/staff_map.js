@@ -1,6 +1,8 @@
 // The staff map's reports: fetched for the visible box from /api/reports.geojson, clustered,
 // coloured by status. Popups are built with DOM text nodes: report text is never parsed as HTML.
 // A box holding more than count.json's limit shows the server's counts per grid cell instead.
+// Clusters and cells are neutral, so they never read as a status: a cluster's ring shows the
+// mix of its reports' statuses. The first view holds the whole service area; the scale is metric.
 (function () {
   "use strict";
   var settings = JSON.parse(document.getElementById("map-settings").textContent);
@@ -55,6 +57,8 @@
       var img = document.createElement("img");
       img.src = facts.thumbnail;
       img.alt = "";
+      img.width = 160;
+      img.height = 120;
       box.appendChild(img);
     }
     line(box, "p", "").appendChild(link.cloneNode(false)).textContent = settings.text.open;
@@ -88,17 +92,45 @@
     return m;
   }
 
-  // Drawn like the cluster group's own icons (map-cell tells them apart); a click zooms in
-  // towards the cell's reports.
+  function iconSize(count) {
+    var side = count < 10 ? 34 : count < 100 ? 40 : count < 1000 ? 46 : 52;
+    return L.point(side, side);
+  }
+
+  // A cluster: its count on a neutral disc, ringed by its statuses in proportion.
+  function clusterIcon(group) {
+    var counts = {};
+    var markers = group.getAllChildMarkers();
+    markers.forEach(function (m) {
+      var status = m.feature.properties.status;
+      counts[status] = (counts[status] || 0) + 1;
+    });
+    var stops = [];
+    var done = 0;
+    Object.keys(settings.colours).forEach(function (status) {
+      if (!counts[status]) { return; }
+      var from = done / markers.length * 360;
+      done += counts[status];
+      stops.push(settings.colours[status] + " " + from + "deg " + done / markers.length * 360 + "deg");
+    });
+    var ring = document.createElement("div");
+    ring.className = "cluster-ring";
+    ring.style.background = "conic-gradient(" + stops.join(", ") + ")";
+    ring.title = settings.text.cluster.replace("%(count)s", markers.length);
+    line(ring, "span", String(markers.length));
+    return L.divIcon({ html: ring, className: "map-cluster", iconSize: iconSize(markers.length) });
+  }
+  cluster.options.iconCreateFunction = clusterIcon;
+
+  // A grid cell's count, drawn like a cluster without a ring; a click zooms in towards it.
   function cell(found) {
     var count = found[2];
-    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
     var icon = document.createElement("div");
+    icon.className = "cluster-ring";
     line(icon, "span", String(count));
     var at = L.latLng(found[1], found[0]);
     var m = L.marker(at, {
-      icon: L.divIcon({ html: icon, className: "map-cell marker-cluster marker-cluster-" + size,
-                        iconSize: L.point(40, 40) })
+      icon: L.divIcon({ html: icon, className: "map-cluster map-cell", iconSize: iconSize(count) })
     });
     m.on("click", function () {
       map.setView(at, Math.min(map.getZoom() + 2, map.getMaxZoom()));
@@ -132,6 +164,8 @@
     });
   }
 
+  L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+  if (settings.bounds) { map.fitBounds(settings.bounds, { animate: false }); }
   map.on("moveend", function () {
     clearTimeout(timer);
     timer = setTimeout(load, 250);

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import func
 from sqlalchemy import select
 
 from reporting import reports
@@ -15,7 +16,10 @@ from reporting.line.sandbox.fake.platform import FakeLinePlatform
 from reporting.models import Report
 from reporting.models import ReportEvent
 from reporting.models import Resident
+from reporting.notifications import MessageRefused
+from reporting.notifications import standard_message
 from reporting.triage import Actor
+from reporting.triage import Notice
 from reporting.triage import TriageError
 from reporting.triage import change_status
 from tests.conftest import AppFactory
@@ -57,6 +61,13 @@ def seed(app: Flask, language: str = "ja", followed: bool = True) -> int:
         return report.id
 
 
+def number(app: Flask, report_id: int) -> str:
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        assert report is not None
+        return report.receipt_number
+
+
 def change(app: Flask, report_id: int, status: str, **kwargs: object) -> dict:
     """Change the status as staff would; return the audit event's data."""
     with app.app_context():
@@ -88,8 +99,11 @@ def test_in_progress_then_resolved_are_pushed_once_each(
     drain(app)
     sent = platform.sent_to(USER)
     assert [m.channel for m in sent] == ["push", "push"]
-    assert "対応を始めました" in (sent[0].text or "")
-    assert "完了しました" in (sent[1].text or "")
+    assert sent[0].text == (
+        f"受付番号 {number(app, report_id)} の通報は「対応中」になりました。"
+        "補修などの対応を始めました。"
+    )
+    assert "「対応完了」になりました。ご協力ありがとうございました。" in (sent[1].text or "")
     with app.app_context():
         events = db.session.scalars(select(ReportEvent).order_by(ReportEvent.id)).all()
         assert [(e.action, e.from_status, e.to_status) for e in events] == [
@@ -98,7 +112,12 @@ def test_in_progress_then_resolved_are_pushed_once_each(
             ("status", "in_progress", "resolved"),
         ]
         assert events[1].note == "補修班を手配"
-        assert db.session.get(Report, report_id).resolved_at == NOW
+        # The internal note is kept, never sent; what was sent is kept beside it.
+        assert "補修班" not in (sent[0].text or "")
+        assert events[1].data["message"] == sent[0].text
+        report = db.session.get(Report, report_id)
+        assert report.resolved_at == NOW
+        assert report.acknowledged_at == NOW
 
 
 def test_english_speakers_get_english(
@@ -108,7 +127,7 @@ def test_english_speakers_get_english(
     change(app, seed(app, language="en"), "acknowledged")
     drain(app)
     (notice,) = platform.sent_to(USER)
-    assert "has been checked" in (notice.text or "")
+    assert '"acknowledged" now: the department in charge has checked it.' in (notice.text or "")
 
 
 def test_a_duplicate_names_the_report_it_joined(
@@ -139,7 +158,9 @@ def test_a_duplicate_names_the_report_it_joined(
         db.session.commit()
     drain(app)
     (notice,) = platform.sent_to(USER)
-    assert receipt in (notice.text or "")
+    assert f"同じ場所の通報（受付番号 {receipt}、現在「受付」）とあわせて対応します。" in (
+        notice.text or ""
+    )
 
 
 @pytest.mark.parametrize("case", ["city-off", "unfollowed", "not-asked"])
@@ -161,7 +182,7 @@ def test_no_push_when_it_should_not_be_sent(
         config["TSUHO_CITY"] = str(profile)
     app = make(make_app, fresh_areas_db_url, platform, **config)
     report_id = seed(app, followed=case != "unfollowed")
-    data = change(app, report_id, "resolved", notify=case != "not-asked")
+    data = change(app, report_id, "resolved", notice=Notice(notify=case != "not-asked"))
     drain(app)
     assert platform.sent_to(USER) == []
     assert data.get("notified", False) is False
@@ -178,3 +199,52 @@ def test_impossible_changes_are_refused(
         change(app, report_id, "new")
     with pytest.raises(TriageError, match="needs the report it duplicates"):
         change(app, report_id, "duplicate")
+
+
+def test_an_edited_message_is_sent_as_written_and_kept(
+    fresh_areas_db_url: str, make_app: AppFactory, platform: FakeLinePlatform
+) -> None:
+    app = make(make_app, fresh_areas_db_url, platform)
+    report_id = seed(app)
+    written = "  明日9時に補修します。\r\n通行にご注意ください。 "
+    data = change(app, report_id, "in_progress", notice=Notice(message=written))
+    drain(app)
+    (notice,) = platform.sent_to(USER)
+    assert notice.text == "明日9時に補修します。\n通行にご注意ください。"
+    assert data["message"] == notice.text and data["notified"] is True
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [("あ" * 5001, "message_length"), ("補修\x00します", "message_characters")],
+)
+def test_a_message_line_cannot_show_changes_nothing(
+    fresh_areas_db_url: str,
+    make_app: AppFactory,
+    platform: FakeLinePlatform,
+    message: str,
+    code: str,
+) -> None:
+    app = make(make_app, fresh_areas_db_url, platform)
+    report_id = seed(app)
+    with pytest.raises(MessageRefused) as refused:
+        change(app, report_id, "resolved", notice=Notice(message=message))
+    assert refused.value.code == code
+    with app.app_context():
+        assert db.session.get(Report, report_id).status == "new"
+        assert db.session.scalar(select(func.count()).select_from(ReportEvent)) == 1
+
+
+def test_a_referral_names_the_manager_and_a_late_duplicate_says_the_original_is_done(
+    fresh_areas_db_url: str, make_app: AppFactory, platform: FakeLinePlatform
+) -> None:
+    app = make(make_app, fresh_areas_db_url, platform)
+    with app.app_context():
+        report = db.session.get(Report, seed(app))
+        original = Report(receipt_number="2611-00001", status="resolved")
+        national = standard_message(report, "referred", "ja", manager="national")
+        prefectural = standard_message(report, "referred", "en", manager="prefectural")
+        late = standard_message(report, "duplicate", "ja", original=original)
+    assert "国道の管理者（国）に引き継ぎました。" in (national or "")
+    assert "passed to the prefectural road authority." in (prefectural or "")
+    assert "同じ場所の通報（受付番号 2611-00001）は、すでに「対応完了」です。" in (late or "")

@@ -93,6 +93,14 @@ def test_a_bad_form_is_shown_again_with_what_is_wrong(admin: FlaskClient) -> Non
     )
     assert response.status_code == 422
     assert "半角英数字と . _ @ - で3〜64文字" in response.text
+    # What to do, in plain words, rather than the form library's wording.
+    assert "12〜1024 文字で入力してください。" in response.text
+    long_name = post_form(admin, PAGE, {"login": "sato", "role": "staff", "password": PASSWORD,
+                                        "display_name": "佐" * 101}, page=PAGE)  # fmt: skip
+    assert "100 文字以内で入力してください。" in long_name.text
+    empty = post_form(admin, PAGE, {"role": "staff"}, page=PAGE)
+    assert empty.text.count("入力してください。") == 2
+    assert "フィールド" not in response.text + long_name.text + empty.text
     taken = post_form(admin, PAGE, {"login": "admin", "role": "staff", "password": PASSWORD},
                       page=PAGE)
     assert taken.status_code == 422
@@ -114,6 +122,10 @@ def test_an_admin_changes_a_role_disables_and_enables(app: Flask, admin: FlaskCl
         ("admin", "enabled", "sato"),
     ]
     assert audit(app)[-3][3] == {"from": "viewer", "to": "staff"}
+    # The audit table says it in words.
+    page = admin.get(PAGE).text
+    assert "閲覧者 → 職員" in page and "所属: なし" in page
+    assert "from:" not in page and "role:" not in page
 
 
 def test_an_admin_unlocks_a_locked_account(app: Flask, admin: FlaskClient) -> None:

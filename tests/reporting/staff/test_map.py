@@ -90,6 +90,17 @@ def test_the_api_serves_a_staff_session_and_the_count_follows_filters(
     assert staff.get(f"/staff/map/count.json?bbox={BOX}&category=park").get_json()["count"] == 1
     assert staff.get("/staff/map/count.json?bbox=0,0,1,1").get_json()["count"] == 0
     assert staff.get("/staff/map/count.json?status=nonsense").status_code == 400
+    # "open" is received, acknowledged and in progress; several statuses add up.
+    assert staff.get(f"/staff/map/count.json?bbox={BOX}&status=open").get_json()["count"] == 2
+    for statuses, found in (("status=resolved", 0), ("status=resolved&status=new", 2)):
+        answer = staff.get(f"/staff/map/count.json?bbox={BOX}&{statuses}").get_json()
+        assert answer["count"] == found
+    page = staff.get("/staff/?status=open&status=resolved").text
+    settings = json.loads(page.split('id="map-settings">')[1].split("</script>")[0])
+    assert settings["filters"] == {"status": "new,acknowledged,in_progress,resolved"}
+    # The first view holds the service area: Okayama's wards lie within these bounds.
+    (south, west), (north, east) = settings["bounds"]
+    assert 34.4 < south < KITA[1] < north < 35.0 and 133.7 < west < KITA[0] < east < 134.2
 
 
 def hide(app: Flask, report_id: int) -> None:

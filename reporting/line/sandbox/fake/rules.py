@@ -15,6 +15,8 @@ MAX_MESSAGES = 5
 MAX_TEXT = 5000
 MAX_QUICK_REPLY_ITEMS = 13
 MAX_LABEL = 20
+# An image message's URLs: HTTPS, at most 2000 characters (LINE fetches them itself).
+MAX_URL = 2000
 RETRY_KEY = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
@@ -102,8 +104,23 @@ def _messages_errors(messages: Any) -> list[dict[str, str]]:
                 errors.append(_detail("May not be empty", f"{where}.text"))
             elif len(text) > MAX_TEXT:
                 errors.append(_detail(f"Length must be between 0 and {MAX_TEXT}", f"{where}.text"))
+        if kind == "image":
+            errors += _image_errors(message, where)
         if "quickReply" in message:
             errors += _quick_reply_errors(message["quickReply"], f"{where}.quickReply")
+    return errors
+
+
+def _image_errors(message: dict[str, Any], where: str) -> list[dict[str, str]]:
+    errors = []
+    for prop in ("originalContentUrl", "previewImageUrl"):
+        url = message.get(prop)
+        if not isinstance(url, str) or not url:
+            errors.append(_detail("May not be empty", f"{where}.{prop}"))
+        elif not url.startswith("https://"):
+            errors.append(_detail("Must be a valid HTTPS URL", f"{where}.{prop}"))
+        elif len(url) > MAX_URL:
+            errors.append(_detail(f"Length must be between 0 and {MAX_URL}", f"{where}.{prop}"))
     return errors
 
 

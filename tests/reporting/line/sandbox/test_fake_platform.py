@@ -17,6 +17,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import ApiClient
 from linebot.v3.messaging import ApiException
 from linebot.v3.messaging import Configuration
+from linebot.v3.messaging import ImageMessage
 from linebot.v3.messaging import MessageAction
 from linebot.v3.messaging import MessagingApi
 from linebot.v3.messaging import MessagingApiBlob
@@ -118,7 +119,7 @@ def reply(api: MessagingApi, token: str, *messages: TextMessage) -> Any:
     return api.reply_message(ReplyMessageRequest(reply_token=token, messages=list(messages)))
 
 
-def push(api: MessagingApi, *messages: TextMessage, key: str | None = None, **kwargs: Any) -> Any:
+def push(api: MessagingApi, *messages: Any, key: str | None = None, **kwargs: Any) -> Any:
     request = PushMessageRequest(to=USER, messages=list(messages))
     return api.push_message_with_http_info(request, x_line_retry_key=key, **kwargs)
 
@@ -250,6 +251,21 @@ def test_text_longer_than_5000_is_refused(platform: FakeLinePlatform, api: Messa
         {"message": "Length must be between 0 and 5000", "property": "messages[0].text"}
     ]
     assert platform.pushes == 1
+
+
+def test_an_image_needs_https_urls(platform: FakeLinePlatform, api: MessagingApi) -> None:
+    good = ImageMessage(original_content_url="https://tsuho.example/a.jpg",
+                        preview_image_url="https://tsuho.example/a-preview.jpg")  # fmt: skip
+    push(api, good)
+    plain = ImageMessage(original_content_url="http://tsuho.example/a.jpg",
+                         preview_image_url="https://tsuho.example/" + "a" * 2000)  # fmt: skip
+
+    error = refused(lambda: push(api, plain))
+
+    assert [d["property"] for d in error["details"]] == [
+        "messages[0].originalContentUrl", "messages[0].previewImageUrl"
+    ]
+    assert [m.type for m in platform.sent] == ["image"]
 
 
 def test_unknown_message_type_is_refused(platform: FakeLinePlatform, api: MessagingApi) -> None:
