@@ -38,6 +38,8 @@ __all__ = [
     "Resident",
     "StaffAudit",
     "StaffUser",
+    "JobFailure",
+    "RetentionRun",
     "REPORT_SOURCES",
     "REPORT_STATUSES",
     "STAFF_ROLES",
@@ -91,6 +93,8 @@ class Resident(Base):
         Boolean, default=False, server_default="false"
     )
     followed: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # When the resident last wrote to the city; retention forgets the LINE ID of the long quiet.
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -232,6 +236,13 @@ class LineEvent(Base):
             "received_at",
             postgresql_where=text("processed_at IS NULL"),
         ),
+        # The worker's "earlier unhandled events of this resident" (line.handler.handle_pending).
+        Index(
+            "ix_line_events_pending_by_user",
+            "line_user_id",
+            "event_time",
+            postgresql_where=text("processed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -286,3 +297,32 @@ class StaffAudit(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+
+
+class JobFailure(Base):
+    """A background job's failed attempt, with its error, for the operations page."""
+
+    __tablename__ = "job_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # procrastinate's job id; no foreign key, so pruning old jobs keeps their history.
+    job_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    task_name: Mapped[str] = mapped_column(String(128))
+    attempt: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+
+
+class RetentionRun(Base):
+    """The audit line of one retention run: the policy applied and what it removed."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # "command" (an operator's flask retention run) or "schedule" (the periodic job).
+    trigger: Mapped[str] = mapped_column(String(16))
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    removed: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import procrastinate
+from sqlalchemy import Select
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,19 +67,27 @@ def handle_pending(session: Session, channel: Channel, event_id: int, now: datet
     first = session.get(LineEvent, event_id)
     if first is None or first.processed_at is not None:
         return 0
-    pending = session.scalars(
-        select(LineEvent.id)
-        .where(
-            LineEvent.line_user_id == first.line_user_id,
-            LineEvent.processed_at.is_(None),
-            LineEvent.event_time <= first.event_time,
-        )
-        .order_by(LineEvent.event_time, LineEvent.id)
-    ).all()
+    pending = session.scalars(pending_before(first.line_user_id, first.event_time)).all()
     for pending_id in pending:
         handle_event(session, channel, pending_id, now)
         session.commit()
     return len(pending)
+
+
+def pending_before(line_user_id: str | None, event_time: datetime | None) -> Select[tuple[int]]:
+    """Select the ids of the resident's unhandled events up to event_time, oldest first.
+
+    Served by the partial index ix_line_events_pending_by_user.
+    """
+    return (
+        select(LineEvent.id)
+        .where(
+            LineEvent.line_user_id == line_user_id,
+            LineEvent.processed_at.is_(None),
+            LineEvent.event_time <= event_time,
+        )
+        .order_by(LineEvent.event_time, LineEvent.id)
+    )
 
 
 def handle_event(session: Session, channel: Channel, event_id: int, now: datetime) -> None:
@@ -88,6 +97,7 @@ def handle_event(session: Session, channel: Channel, event_id: int, now: datetim
     if row is None or row.processed_at is not None or row.line_user_id is None:
         return
     resident = _resident(session, channel, row.line_user_id)
+    resident.last_seen_at = row.event_time or now
     chat = _conversation(session, resident)
     state = talk.State(
         step=chat.step,
