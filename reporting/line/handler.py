@@ -74,7 +74,7 @@ def handle_pending(session: Session, channel: Channel, event_id: int, now: datet
     return len(pending)
 
 
-def pending_before(line_user_id: str | None, event_time: datetime | None) -> Select[tuple[int]]:
+def pending_before(line_user_id: str | None, event_time: datetime | None) -> Select[int]:
     """Select the ids of the resident's unhandled events up to event_time, oldest first.
 
     Served by the partial index ix_line_events_pending_by_user.
