@@ -180,8 +180,8 @@ class Photo(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    storage_key: Mapped[str] = mapped_column(String(200))
-    thumbnail_key: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(200), index=True)
+    thumbnail_key: Mapped[str] = mapped_column(String(200), index=True)
     line_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = _created()
 

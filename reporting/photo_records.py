@@ -3,7 +3,9 @@
 from sqlalchemy.orm import Session
 
 from reporting.models import Photo
+from reporting.photo_lifecycle import hold_keys
 from reporting.photo_store import PhotoStore
+from reporting.photo_store import photo_key
 from reporting.photos import CleanedPhoto
 from reporting.photos import PhotoLimits
 from reporting.photos import clean_photo
@@ -47,6 +49,8 @@ def save_photo(
     """Store an already cleaned photo and add its row; the caller commits."""
     if report_id is None and conversation_id is None:
         raise ValueError("a photo belongs to a report or to a draft")
+    # Held until the caller's commit, so the collector cannot take the bytes in between.
+    hold_keys(session, (cleaned.content_hash, photo_key(cleaned.thumbnail)))
     photo = Photo(
         report_id=report_id,
         conversation_id=conversation_id,

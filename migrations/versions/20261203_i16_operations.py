@@ -1,4 +1,5 @@
-"""Operations: failed job attempts with their errors, retention runs, residents' last contact.
+"""Operations: failed job attempts with their errors, retention runs, residents' last contact,
+and indexes for the photo collector's "does any row still refer to this key?".
 
 Revision ID: i16_operations
 Revises: i16_worker_index
@@ -46,9 +47,13 @@ def upgrade() -> None:
     op.add_column(
         "residents", sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True)
     )
+    op.create_index(op.f("ix_photos_storage_key"), "photos", ["storage_key"])
+    op.create_index(op.f("ix_photos_thumbnail_key"), "photos", ["thumbnail_key"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_photos_thumbnail_key"), table_name="photos")
+    op.drop_index(op.f("ix_photos_storage_key"), table_name="photos")
     op.drop_column("residents", "last_seen_at")
     op.drop_table("retention_runs")
     op.drop_index(op.f("ix_job_failures_failed_at"), table_name="job_failures")
