@@ -9,6 +9,7 @@ from flask import Flask
 
 from reporting import commands
 from reporting import jobs
+from reporting import logs
 from reporting import ops
 from reporting import settings
 from reporting.analysts import api as analyst_api
@@ -53,6 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if click.get_current_context(silent=True) is not None:
             raise click.ClickException(f"configuration: {exc}") from None
         raise
+    if not app.testing:
+        logs.configure(app.config["LOG_LEVEL"])
+    logs.init_app(app)
     db.init_app(app)
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.extensions["tsuho.jobs"] = jobs.create_queue(database_url, TASKS)

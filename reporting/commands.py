@@ -151,6 +151,7 @@ def worker(concurrency: int, stalled_after: float) -> None:
         update_heartbeat_interval=stalled_after / 3,
         stalled_worker_timeout=stalled_after,
         additional_context={"flask_app": app, "stalled_after": stalled_after},
+        worker_middleware=jobs.WORKER_MIDDLEWARE,
     )
 
 

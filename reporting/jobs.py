@@ -1,12 +1,19 @@
 """The job queue: procrastinate on the application's own PostgreSQL database."""
 
+import logging
+import time
+from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterable
+from typing import Any
 
 import procrastinate
 from procrastinate import JobContext
 
+from reporting import metrics
 from reporting.settings import libpq_url
+
+log = logging.getLogger(__name__)
 
 # A worker that sent no heartbeat for this long is taken for dead, and its jobs run again.
 STALLED_AFTER = 30.0
@@ -56,3 +63,48 @@ def create_deferrer(sqlalchemy_url: str, tasks: Iterable[Registrar] = ()) -> pro
     for register in tasks:
         register(queue)
     return queue
+
+
+RECORD_FAILURE_SQL = """
+INSERT INTO job_failures (job_id, task_name, attempt, error)
+VALUES (%(job_id)s, %(task_name)s, %(attempt)s, %(error)s)
+"""
+
+
+async def observe_job(
+    call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Any
+) -> Any:
+    """Worker middleware: count and time every job; keep each failed attempt's error.
+
+    The error row is what the operations page shows beside a failed job (procrastinate
+    keeps a job's status, not why it failed).
+    """
+    job = context.job
+    started = time.perf_counter()
+    try:
+        result = await call_next()
+    except Exception as exc:
+        metrics.JOBS.labels(job.task_name, "failed").inc()
+        await _record_failure(worker.app, job, exc)
+        raise
+    finally:
+        metrics.JOB_SECONDS.labels(job.task_name).observe(time.perf_counter() - started)
+    metrics.JOBS.labels(job.task_name, "succeeded").inc()
+    return result
+
+
+async def _record_failure(queue: procrastinate.App, job: Any, exc: Exception) -> None:
+    try:
+        await queue.connector.execute_query_async(
+            RECORD_FAILURE_SQL,
+            job_id=job.id,
+            task_name=job.task_name,
+            attempt=job.attempts + 1,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+    except Exception:  # the job's own failure matters more than our note of it
+        log.warning("could not record the failure of job %s", job.id, exc_info=True)
+
+
+# What every worker runs its jobs through (``flask --app app worker`` and the tests' drains).
+WORKER_MIDDLEWARE = [observe_job]

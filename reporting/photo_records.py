@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+from reporting import metrics
 from reporting.models import Photo
 from reporting.photo_lifecycle import hold_keys
 from reporting.photo_store import PhotoStore
@@ -25,7 +26,8 @@ def store_photo(
 
     The PhotoRejected error propagates, carrying the message for the resident.
     """
-    cleaned = clean_photo(data, limits)
+    with metrics.PHOTO_CLEAN_SECONDS.time():
+        cleaned = clean_photo(data, limits)
     return save_photo(
         session,
         store,

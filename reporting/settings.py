@@ -66,6 +66,7 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         # endpoint, region and keys from AWS_* variables); a custom endpoint gets path-style.
         "PHOTO_STORE": env.get("PHOTO_STORE") or None,
         "PHOTO_S3_PATH_STYLE": bool(env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # Bearer token for /metrics; unset, /metrics answers 404.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET"),
@@ -110,6 +111,9 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("DATABASE_URL is not set (make run starts a local PostGIS and sets it)")
     if config.get("TSUHO_ENV") == "production" and not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY must be set in production")
+    level = config.get("LOG_LEVEL", "INFO")
+    if str(level).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
     store = config.get("PHOTO_STORE")
     if store and not str(store).startswith("s3://"):
         raise ConfigError(f"PHOTO_STORE must be s3://bucket/prefix (or unset), not {store!r}")

@@ -24,6 +24,7 @@ from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.messaging import ShowLoadingAnimationRequest
 from linebot.v3.messaging import TextMessage
 
+from reporting import metrics
 from reporting.dialogue import conversation
 
 # Both of LINE's hosts (api.line.me and api-data.line.me) are replaced by LINE_API_HOST.
@@ -81,7 +82,7 @@ class LineClient:
     def reply(self, reply_token: str, messages: Sequence[conversation.Reply]) -> None:
         """Answer with a reply token: free, but single use and valid for a minute."""
         request = ReplyMessageRequest(reply_token=reply_token, messages=_line_messages(messages))
-        with _calls():
+        with _calls("reply"):
             client = self._client(LINE_API)
             MessagingApi(client).reply_message(request, _request_timeout=TIMEOUT)
 
@@ -91,7 +92,7 @@ class LineClient:
         """Push to a user; the same retry key never delivers twice (409 means already sent)."""
         request = PushMessageRequest(to=user_id, messages=_line_messages(messages))
         try:
-            with _calls():
+            with _calls("push"):
                 client = self._client(LINE_API)
                 MessagingApi(client).push_message(
                     request, x_line_retry_key=str(retry_key), _request_timeout=TIMEOUT
@@ -103,7 +104,7 @@ class LineClient:
     def content(self, message_id: str) -> bytes:
         """Download what a user sent (LINE deletes it after a while, so fetch it at once)."""
         try:
-            with _calls():
+            with _calls("content"):
                 client = self._client(LINE_DATA_API)
                 return bytes(
                     MessagingApiBlob(client).get_message_content(
@@ -117,7 +118,7 @@ class LineClient:
 
     def profile(self, user_id: str) -> Profile:
         """Return the user's display name and language, as far as LINE shares them."""
-        with _calls():
+        with _calls("profile"):
             client = self._client(LINE_API)
             found = MessagingApi(client).get_profile(user_id, _request_timeout=TIMEOUT)
         return Profile(display_name=found.display_name, language=found.language)
@@ -125,24 +126,28 @@ class LineClient:
     def show_loading(self, user_id: str, seconds: int = 20) -> None:
         """Show the typing indicator while a photo is being processed."""
         request = ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
-        with _calls():
+        with _calls("loading"):
             client = self._client(LINE_API)
             MessagingApi(client).show_loading_animation(request, _request_timeout=TIMEOUT)
 
 
 @contextmanager
-def _calls() -> Iterator[None]:
-    """Turn the SDK's and urllib3's exceptions into ours: transient or refused."""
+def _calls(endpoint: str) -> Iterator[None]:
+    """Turn the SDK's and urllib3's exceptions into ours, transient or refused, and count the
+    call by its result."""
     try:
         yield
     except ApiException as exc:
         status = int(exc.status or 0)
+        metrics.LINE_CALLS.labels(endpoint, metrics.line_result(status or None)).inc()
         body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else ""
         if status >= 500 or status in (0, 429):
             raise LineUnavailable(f"LINE answered {status}") from exc
         raise LineRefused(status, body) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
+        metrics.LINE_CALLS.labels(endpoint, metrics.line_result(None)).inc()
         raise LineUnavailable(f"LINE did not answer: {exc}") from exc
+    metrics.LINE_CALLS.labels(endpoint, "ok").inc()
 
 
 _ACTIONS = {

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import wards
+from reporting import metrics
 from reporting import reports
 from reporting.city_profile import CityProfile
 from reporting.dialogue import conversation as talk
@@ -184,7 +185,9 @@ def _photo_fact(
     channel: Channel, message_id: str
 ) -> tuple[talk.Facts, CleanedPhoto | None]:
     try:
-        cleaned = clean_photo(channel.line.content(message_id), channel.photo_limits)
+        data = channel.line.content(message_id)
+        with metrics.PHOTO_CLEAN_SECONDS.time():
+            cleaned = clean_photo(data, channel.photo_limits)
     except ContentGone:
         refused = talk.PhotoRefused(
             message_id,
