@@ -49,6 +49,24 @@ class Terms:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept (APPI: no longer than its purpose needs)."""
+
+    # Photos of a report closed (resolved, rejected, duplicate, referred) this long ago go.
+    closed_report_photos_years: int = 5
+    # A resident silent this long has their LINE user ID replaced by a tombstone.
+    inactive_resident_years: int = 3
+    # Handled webhook events (message text, LINE IDs) are kept this long, for operators.
+    handled_line_events_days: int = 90
+
+    def __post_init__(self) -> None:
+        if min(self.closed_report_photos_years, self.inactive_resident_years) < 1:
+            raise InvalidProfile("retention periods are whole years, at least 1")
+        if self.handled_line_events_days < 1:
+            raise InvalidProfile("handled_line_events_days must be at least 1")
+
+
+@dataclass(frozen=True)
 class CityProfile:
     key: str
     name_ja: str
@@ -64,6 +82,7 @@ class CityProfile:
     public_exports: bool = False
     # Open311's name for the city: its website's domain (city.okayama.jp), as the spec suggests.
     jurisdiction_id: str = ""
+    retention: Retention = Retention()
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -121,4 +140,15 @@ def load_profile(name: str) -> CityProfile:
         categories=_categories(raw["categories"]),
         public_exports=bool(raw.get("public_exports", False)),
         jurisdiction_id=str(raw.get("jurisdiction_id", path.stem)),
+        retention=_retention(raw.get("retention", {})),
     )
+
+
+def _retention(raw: dict[str, Any]) -> Retention:
+    known = set(Retention.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise InvalidProfile(f"unknown retention settings: {', '.join(sorted(unknown))}")
+    if not all(type(value) is int for value in raw.values()):
+        raise InvalidProfile("retention settings are whole numbers")
+    return Retention(**raw)

@@ -5,12 +5,16 @@ import time
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterable
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import procrastinate
 from procrastinate import JobContext
 
 from reporting import metrics
+from reporting import retention
+from reporting.db import db
 from reporting.settings import libpq_url
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ def create_queue(sqlalchemy_url: str, tasks: Iterable[Registrar] = ()) -> procra
     for register in tasks:
         register(queue)
     _register_maintenance(queue)
+    _register_retention(queue)
     return queue
 
 
@@ -48,6 +53,23 @@ def _register_maintenance(queue: procrastinate.App) -> None:
         manager = queue.job_manager
         for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
             await manager.retry_job(job)
+
+
+def _register_retention(queue: procrastinate.App) -> None:
+    # Daily at 03:23 (UTC): quiet hours for a city in Japan. Late ticks are not made up.
+    @queue.periodic(cron="23 3 * * *")
+    @queue.task(name="run_retention", queueing_lock="run_retention", pass_context=True)
+    def run_retention(context: JobContext, timestamp: int) -> None:
+        """Apply the city profile's retention policy, as `flask retention run` does."""
+        app = context.additional_context["flask_app"]
+        with app.app_context():
+            retention.run(
+                db.session(),
+                app.extensions["tsuho.photos"],
+                app.extensions["tsuho.city"].retention,
+                datetime.now(UTC),
+                trigger="schedule",
+            )
 
 
 def create_deferrer(sqlalchemy_url: str, tasks: Iterable[Registrar] = ()) -> procrastinate.App:
