@@ -35,6 +35,7 @@ from reporting.photo_store_s3 import InvalidStoreUrl
 from reporting.photo_store_s3 import S3PhotoStore
 from reporting.staff import admin as staff_admin
 from reporting.staff import auth as staff_auth
+from reporting.staff import operations as staff_ops
 from reporting.staff import views as staff_views
 
 ROOT = Path(__file__).resolve().parent
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)
+    app.register_blueprint(staff_ops.bp)
     commands.register(app)
     app.cli.add_command(line_cli.line)
     app.cli.add_command(token_cli.tokens)

@@ -11,6 +11,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import JobContext
+from sqlalchemy import text
 
 from reporting import metrics
 from reporting import retention
@@ -130,3 +131,21 @@ async def _record_failure(queue: procrastinate.App, job: Any, exc: Exception) ->
 
 # What every worker runs its jobs through (``flask --app app worker`` and the tests' drains).
 WORKER_MIDDLEWARE = [observe_job]
+
+
+class NotRetryable(LookupError):
+    """No failed job has this id (it never existed, or it is not failed)."""
+
+
+def retry_failed(connection: Any, job_id: int) -> None:
+    """Queue a failed job again, to run now; the caller commits. Raise NotRetryable."""
+    found = connection.execute(
+        text("SELECT 1 FROM procrastinate_jobs WHERE id = :id AND status = 'failed' FOR UPDATE"),
+        {"id": job_id},
+    ).first()
+    if found is None:
+        raise NotRetryable(job_id)
+    # procrastinate's own entry point: status todo, one more attempt, same lock and queue.
+    connection.execute(
+        text("SELECT procrastinate_retry_job_v2(:id, now(), NULL, NULL, NULL)"), {"id": job_id}
+    )
