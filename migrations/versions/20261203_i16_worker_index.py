@@ -1,8 +1,11 @@
-"""An index for the worker's "earlier unhandled events of this resident".
+"""Indexes for the worker's "unhandled events of this resident" and the webhook's "has this
+resident a job waiting?".
 
-``line.handler.handle_pending`` asks, for every event it handles, for the resident's events
-not yet processed up to that event's time, oldest first. Without an index on the resident it
-scanned every pending event; this one holds only pending events, keyed as the query asks.
+``line.handler.handle_pending`` asks, for every job, for the resident's events not yet
+processed, oldest first. Without an index on the resident it scanned every pending event;
+this one holds only pending events, keyed as the query asks. ``line.intake`` looks up a
+resident's waiting job by its lock on every webhook request; procrastinate's own indexes key
+the lock only for running jobs.
 
 Revision ID: i16_worker_index
 Revises: 0006_token_scopes
@@ -28,9 +31,17 @@ def upgrade() -> None:
         unique=False,
         postgresql_where=sa.text("processed_at IS NULL"),
     )
+    op.create_index(
+        "ix_procrastinate_jobs_waiting_lock",
+        "procrastinate_jobs",
+        ["lock"],
+        unique=False,
+        postgresql_where=sa.text("status = 'todo'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_procrastinate_jobs_waiting_lock", table_name="procrastinate_jobs")
     op.drop_index(
         "ix_line_events_pending_by_user",
         table_name="line_events",

@@ -60,33 +60,32 @@ class Channel:
 
 
 def handle_pending(session: Session, channel: Channel, event_id: int, now: datetime) -> int:
-    """Handle this event and any earlier unhandled ones of the same resident, oldest first.
+    """Handle every unhandled event of this event's resident, oldest first; return how many.
 
-    LINE may deliver a resident's events out of order; they are handled in the order they
-    happened. Each is committed on its own. Returns how many were handled.
+    A job is deferred for a resident's event unless the resident already has a job waiting
+    (line.intake), so a job handles all its resident's pending events, the one it was made for
+    included (an earlier job may have handled that one already). LINE may deliver a
+    resident's events out of order; they are handled in the order they happened. Each is
+    committed on its own.
     """
-    first = session.get(LineEvent, event_id)
-    if first is None or first.processed_at is not None:
+    line_user_id = session.scalar(select(LineEvent.line_user_id).where(LineEvent.id == event_id))
+    if line_user_id is None:
         return 0
-    pending = session.scalars(pending_before(first.line_user_id, first.event_time)).all()
+    pending = session.scalars(pending_of(line_user_id)).all()
     for pending_id in pending:
         handle_event(session, channel, pending_id, now)
         session.commit()
     return len(pending)
 
 
-def pending_before(line_user_id: str | None, event_time: datetime | None) -> Select[int]:
-    """Select the ids of the resident's unhandled events up to event_time, oldest first.
+def pending_of(line_user_id: str) -> Select[int]:
+    """Select the ids of the resident's unhandled events, oldest first.
 
     Served by the partial index ix_line_events_pending_by_user.
     """
     return (
         select(LineEvent.id)
-        .where(
-            LineEvent.line_user_id == line_user_id,
-            LineEvent.processed_at.is_(None),
-            LineEvent.event_time <= event_time,
-        )
+        .where(LineEvent.line_user_id == line_user_id, LineEvent.processed_at.is_(None))
         .order_by(LineEvent.event_time, LineEvent.id)
     )
 
