@@ -9,7 +9,6 @@ from flask import Flask
 
 from reporting import commands
 from reporting import jobs
-from reporting import logs
 from reporting import ops
 from reporting import settings
 from reporting.analysts import api as analyst_api
@@ -29,6 +28,7 @@ from reporting.line import jobs as line_jobs
 from reporting.line import webhook as line_webhook
 from reporting.line.api import LineClient
 from reporting.open311 import views as open311
+from reporting.operations import logs
 from reporting.photo_store import FilesystemPhotoStore
 from reporting.photo_store import PhotoStore
 from reporting.photo_store_s3 import InvalidStoreUrl

@@ -10,12 +10,9 @@ import tempfile
 
 from prometheus_client import multiprocess
 
-# The access log as JSON, with the request id the application echoes in X-Request-ID.
-access_log_format = (
-    '{"remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "status": "%(s)s",'
-    ' "bytes": "%(B)s", "duration_us": "%(D)s", "request_id": "%({x-request-id}o)s",'
-    ' "agent": "%(a)s"}'
-)
+# Access lines are JSON too: the message is the request line, and reporting.operations.logs's
+# AccessFields adds the fields, the request id the application echoes among them.
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus'
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -26,18 +23,18 @@ logconfig_dict = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             "datefmt": "%Y-%m-%dT%H:%M:%S%z",
         },
-        # Access lines are JSON already (access_log_format): printed as they are.
-        "raw": {"format": "%(message)s"},
     },
+    "filters": {"access": {"()": "reporting.operations.logs.AccessFields"}},
     "handlers": {
         "error": {
             "class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"
         },
         "access": {
-            "class": "logging.StreamHandler", "formatter": "raw", "stream": "ext://sys.stdout"
+            "class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout",
+            "filters": ["access"],
         },
     },
-    # The application gives the root logger its own JSON handler (reporting.logs).
+    # The application gives the root logger its own JSON handler (reporting.operations.logs).
     "root": {"level": "INFO", "handlers": []},
     "loggers": {
         "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},

@@ -19,10 +19,10 @@ from gis.boundaries import bundled_file
 from gis.boundaries import read_files
 from reporting import accounts
 from reporting import jobs
-from reporting import retention
 from reporting.city_profile import CityProfile
 from reporting.db import db
 from reporting.models import StaffUser
+from reporting.operations import retention
 
 
 def _city() -> CityProfile:

@@ -13,9 +13,9 @@ import procrastinate
 from procrastinate import JobContext
 from sqlalchemy import text
 
-from reporting import metrics
-from reporting import retention
 from reporting.db import db
+from reporting.operations import metrics
+from reporting.operations import retention
 from reporting.settings import libpq_url
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from reporting import metrics
 from reporting.db import db
 from reporting.db import schema_is_current
+from reporting.operations import metrics
 
 bp = Blueprint("ops", __name__)
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy.orm import Session
 
-from reporting import metrics
 from reporting.models import Photo
-from reporting.photo_lifecycle import hold_keys
+from reporting.operations import metrics
+from reporting.operations.photo_lifecycle import hold_keys
 from reporting.photo_store import PhotoStore
 from reporting.photo_store import photo_key
 from reporting.photos import CleanedPhoto

@@ -2,7 +2,7 @@
 
 Keys are the SHA-256 of the stored bytes: identical photos are stored once, and a key names
 its content for good. Deleting is the caller's call to make only when no report still refers
-to the key, since two reports may share a photo (``reporting.photo_lifecycle`` decides).
+to the key, since two reports may share a photo (``operations.photo_lifecycle`` decides).
 """
 
 import hashlib

@@ -327,9 +327,10 @@ def _dct_size(size: tuple[int, int], side: int) -> tuple[int, int] | None:
         # libjpeg rounds scaled sizes up; draft() picks the scale from the floors.
         longest = -(-max(width, height) // denominator)
         if longest <= side:
-            if longest < DCT_KEEP * side:
+            # A side shorter than the scale cannot be scaled: draft() would keep full size.
+            if longest < DCT_KEEP * side or min(width, height) < denominator:
                 return None
-            return max(1, width // denominator), max(1, height // denominator)
+            return width // denominator, height // denominator
     return None
 
 

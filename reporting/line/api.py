@@ -24,8 +24,8 @@ from linebot.v3.messaging import ReplyMessageRequest
 from linebot.v3.messaging import ShowLoadingAnimationRequest
 from linebot.v3.messaging import TextMessage
 
-from reporting import metrics
 from reporting.dialogue import conversation
+from reporting.operations import metrics
 
 # Both of LINE's hosts (api.line.me and api-data.line.me) are replaced by LINE_API_HOST.
 LINE_API = "https://api.line.me"

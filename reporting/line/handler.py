@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import wards
-from reporting import metrics
 from reporting import reports
 from reporting.city_profile import CityProfile
 from reporting.dialogue import conversation as talk
@@ -33,6 +32,7 @@ from reporting.models import Conversation
 from reporting.models import LineEvent
 from reporting.models import Photo
 from reporting.models import Resident
+from reporting.operations import metrics
 from reporting.outbox import queue_messages
 from reporting.photo_records import save_photo
 from reporting.photo_store import PhotoStore

@@ -10,9 +10,9 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
-from reporting import metrics
 from reporting.db import autocommit_connection
 from reporting.line import intake
+from reporting.operations import metrics
 
 log = logging.getLogger(__name__)
 

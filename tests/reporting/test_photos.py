@@ -108,7 +108,8 @@ def dct_longest(source: tuple[int, int], side: int) -> int | None:
     for denominator in (2, 4, 8):
         longest = math.ceil(max(source) / denominator)
         if longest <= side:
-            return longest if longest >= 0.75 * side else None
+            keeps = longest >= 0.75 * side and min(source) >= denominator
+            return longest if keeps else None
     return None
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from reporting.models import Conversation
 from reporting.models import Photo
 from reporting.models import Resident
-from reporting.photo_lifecycle import GRACE
-from reporting.photo_lifecycle import abandoned_drafts
-from reporting.photo_lifecycle import collect
+from reporting.operations.photo_lifecycle import GRACE
+from reporting.operations.photo_lifecycle import abandoned_drafts
+from reporting.operations.photo_lifecycle import collect
 from reporting.photo_records import store_photo
 from reporting.photo_store import FilesystemPhotoStore
 from reporting.photo_store import PhotoStore

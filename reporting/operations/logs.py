@@ -28,6 +28,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class AccessFields(logging.Filter):
+    """Give gunicorn's access records their fields, so the JSON line holds them escaped."""
+
+    FIELDS = {
+        "h": "remote", "m": "method", "U": "path", "q": "query", "s": "status", "B": "bytes",
+        "D": "duration_us", "{x-request-id}o": "request_id", "a": "agent",
+    }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args
+        if isinstance(atoms, dict):
+            for atom, name in self.FIELDS.items():
+                if atom in atoms and atoms[atom] not in ("-", ""):
+                    setattr(record, name, atoms[atom])
+        return True
+
+
 def formatter() -> JsonFormatter:
     """One JSON object per line: time, level, logger, message, and any extra fields."""
     return JsonFormatter(

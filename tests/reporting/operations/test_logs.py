@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from reporting import logs
+from reporting.operations import logs
 
 
 @pytest.fixture
@@ -49,3 +49,16 @@ def test_lines_outside_requests_have_no_request_id(stream: io.StringIO) -> None:
     logging.getLogger("reporting.worker").warning("日本語も読める")
     (line,) = lines(stream)
     assert line["message"] == "日本語も読める" and "request_id" not in line
+
+
+def test_gunicorns_access_lines_carry_their_fields_escaped(stream: io.StringIO) -> None:
+    access = logging.getLogger("gunicorn.access.test")
+    access.addFilter(logs.AccessFields())
+    atoms = {"h": "127.0.0.1", "r": 'GET /x?a="b" HTTP/1.1', "m": "GET", "U": "/x",
+             "q": 'a="b"', "s": "200", "B": "12", "D": "950", "{x-request-id}o": "abc12345",
+             "a": "-"}
+    access.info('%(h)s "%(r)s" %(s)s', atoms)
+    (line,) = lines(stream)
+    assert line["message"] == '127.0.0.1 "GET /x?a="b" HTTP/1.1" 200'
+    assert line["query"] == 'a="b"' and line["status"] == "200"
+    assert line["request_id"] == "abc12345" and "agent" not in line

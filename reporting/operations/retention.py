@@ -25,9 +25,9 @@ from reporting.models import Photo
 from reporting.models import Report
 from reporting.models import Resident
 from reporting.models import RetentionRun
-from reporting.photo_lifecycle import GRACE
-from reporting.photo_lifecycle import abandoned_drafts
-from reporting.photo_lifecycle import collect
+from reporting.operations.photo_lifecycle import GRACE
+from reporting.operations.photo_lifecycle import abandoned_drafts
+from reporting.operations.photo_lifecycle import collect
 from reporting.photo_store import PhotoStore
 
 log = logging.getLogger(__name__)
