@@ -10,7 +10,7 @@ RUN useradd --system --create-home --home-dir /srv/tsuho tsuho \
     && mkdir -p /data/photos && chown tsuho /data/photos
 WORKDIR /srv/tsuho
 COPY pyproject.toml README.md ./
-COPY app.py alembic.ini ./
+COPY app.py alembic.ini gunicorn.conf.py ./
 COPY reporting ./reporting
 COPY gis ./gis
 COPY migrations ./migrations

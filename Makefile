@@ -28,10 +28,31 @@ setup: $(STAMP)
 	$(FLASK) areas load; \
 	$(FLASK) users ensure-admin
 
-## run: set up, then serve on 127.0.0.1:$(PORT)
-run: setup
-	$(DB_ENV); exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 \
-		--worker-class gthread --threads 4 --access-logfile - 'app:create_app()'
+## run: set up, then serve on 127.0.0.1:$(PORT) with a worker beside (Ctrl-C stops both)
+# Their logs go to var/log so that the last lines here are the address and the admin's login.
+run: $(STAMP)
+	$(DB_ENV); \
+	export PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$$PWD/var/metrics}"; \
+	mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"; \
+	$(BIN)/alembic upgrade head; \
+	$(FLASK) areas load; \
+	admin="$$($(FLASK) users ensure-admin)"; \
+	logs="$${TSUHO_VAR_DIR:-var}/log"; mkdir -p "$$logs"; \
+	rm -rf "$$PROMETHEUS_MULTIPROC_DIR"; mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"; \
+	pids=; \
+	trap 'kill $$pids 2>/dev/null || true; wait $$pids 2>/dev/null || true' EXIT; \
+	trap 'exit 0' INT TERM; \
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --worker-class gthread --threads 4 \
+		--access-logfile - 'app:create_app()' >>"$$logs/web.log" 2>&1 & pids="$$!"; \
+	$(FLASK) worker >>"$$logs/worker.log" 2>&1 & pids="$$pids $$!"; \
+	$(BIN)/python scripts/wait_http.py http://127.0.0.1:$(PORT)/healthz 90 $$pids || \
+		{ echo "the server did not start: see $$logs/web.log" >&2; exit 1; }; \
+	echo; \
+	echo "Tsuho is serving, with a worker; logs in $$logs/web.log and $$logs/worker.log."; \
+	echo "Press Ctrl-C to stop both. Open:"; \
+	echo "  http://127.0.0.1:$(PORT)/staff/login"; \
+	echo "$$admin"; \
+	wait -n $$pids
 
 # The demo serves on its own port, beside any `make run`; its LINE Platform is the simulator's fake.
 DEMO_PORT ?= 5055

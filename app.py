@@ -29,16 +29,21 @@ from reporting.line import media as line_media
 from reporting.line import webhook as line_webhook
 from reporting.line.api import LineClient
 from reporting.open311 import views as open311
+from reporting.operations import logs
 from reporting.photo_store import FilesystemPhotoStore
+from reporting.photo_store import PhotoStore
+from reporting.photo_store_s3 import InvalidStoreUrl
+from reporting.photo_store_s3 import S3PhotoStore
 from reporting.staff import admin as staff_admin
 from reporting.staff import auth as staff_auth
+from reporting.staff import operations as staff_ops
 from reporting.staff import views as staff_views
 
 ROOT = Path(__file__).resolve().parent
 # Every channel's background tasks, registered on the queue the worker runs.
 TASKS = (line_jobs.register,)
 # What a wrong environment raises while the application is being configured.
-CONFIG_ERRORS = (settings.ConfigError, UnknownCity, InvalidProfile)
+CONFIG_ERRORS = (settings.ConfigError, UnknownCity, InvalidProfile, InvalidStoreUrl)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -51,11 +56,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if click.get_current_context(silent=True) is not None:
             raise click.ClickException(f"configuration: {exc}") from None
         raise
+    if not app.testing:
+        logs.configure(app.config["LOG_LEVEL"])
+    logs.init_app(app)
     db.init_app(app)
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.extensions["tsuho.jobs"] = jobs.create_queue(database_url, TASKS)
     app.extensions["tsuho.defer"] = jobs.create_deferrer(database_url, TASKS)
-    app.extensions["tsuho.photos"] = FilesystemPhotoStore(Path(app.config["PHOTO_DIR"]))
     app.extensions["tsuho.line"] = LineClient(
         app.config.get("LINE_CHANNEL_ACCESS_TOKEN") or "", app.config.get("LINE_API_HOST")
     )
@@ -77,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)
+    app.register_blueprint(staff_ops.bp)
     commands.register(app)
     app.cli.add_command(line_cli.line)
     app.cli.add_command(token_cli.tokens)
@@ -93,3 +101,13 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     settings.check(app.config)
     app.extensions["tsuho.city"] = load_profile(app.config["TSUHO_CITY"])
+    app.extensions["tsuho.photos"] = _photo_store(app.config)
+
+
+def _photo_store(config: Any) -> PhotoStore:
+    """The bucket PHOTO_STORE names, or the directory PHOTO_DIR."""
+    if config.get("PHOTO_STORE"):
+        return S3PhotoStore.from_url(
+            config["PHOTO_STORE"], path_style=config["PHOTO_S3_PATH_STYLE"]
+        )
+    return FilesystemPhotoStore(Path(config["PHOTO_DIR"]))

@@ -1,4 +1,4 @@
-"""Benchmark the photo pipeline against bare Pillow on a 12 MP phone-like JPEG.
+"""Benchmark the photo pipeline against bare Pillow on a 12 MP phone-like JPEG (4032 x 3024).
 
 Run from the repository root: `.venv/bin/python bench/photos.py` (`--markdown` also prints the
 tables for docs/benchmarks.md, `--strict` exits 1 when a goal fails). Each variant runs in
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from reporting import photos  # noqa: E402
 
-SOURCE_SIZE = (4000, 3000)
+SOURCE_SIZE = (4032, 3024)  # a 12 MP phone camera's
 QUALITY = photos.PhotoLimits().quality
 FULL_SIDE = photos.PhotoLimits().max_side
 THUMB_SIDE = photos.PhotoLimits().thumb_side
@@ -131,6 +131,17 @@ def bare(
     return encode(resized, progressive=progressive, optimize=not progressive)
 
 
+def dct_floor(data: bytes) -> tuple[bytes, bytes]:
+    """The goal's floor: decode at the DCT scale inside the cap (1/2 here), encode progressive
+    at q85, and make the 320 px thumbnail from the decoded pixels. Nothing else."""
+    image = Image.open(io.BytesIO(data))
+    image.draft("RGB", (image.width // 2, image.height // 2))
+    image.load()
+    full = encode(image, progressive=True)
+    thumb = image.resize(fit(image.size, THUMB_SIDE), LANCZOS, reducing_gap=photos._REDUCING_GAP)
+    return full, encode(thumb, optimize=True)
+
+
 def full_decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
@@ -150,6 +161,7 @@ VARIANTS: dict[str, Callable[[bytes], Callable[[], object]]] = {
     "clean_photo": lambda data: lambda: photos.clean_photo(data),
     "floor": lambda data: lambda: bare(data, FULL_SIDE, draft=False, progressive=True),
     "floor_draft": lambda data: lambda: bare(data, FULL_SIDE, draft=True, progressive=True),
+    "floor_dct": lambda data: lambda: dct_floor(data),
     "pillow_defaults": lambda data: (
         lambda: bare(data, FULL_SIDE, draft=False, progressive=False, defaults=True)
     ),
@@ -228,7 +240,7 @@ def measure(source: Path, rounds: int, repetitions: int) -> dict[str, dict[str, 
 
 # Ratios close to 1 drown in the few per cent that separate processes differ by; these are
 # also timed alternately in one process, whose paired ratio is the precise figure.
-PAIRS = (("clean_photo", "floor"), ("clean_photo", "floor_draft"))
+PAIRS = (("clean_photo", "floor_dct"), ("clean_photo", "floor"))
 
 
 def measure_pairs(source: Path, pairs: int) -> dict[str, float]:
@@ -245,9 +257,10 @@ def ratios(figures: dict[str, dict[str, float]], paired: dict[str, float]) -> di
     """Return the ratios the goals and the docs talk about."""
     ms = {name: values["median_ms"] for name, values in figures.items()}
     return {
-        "clean_photo / floor (separate processes)": ms["clean_photo"] / ms["floor"],
-        "clean_photo / floor (paired, one process)": paired["clean_photo / floor"],
-        "clean_photo / floor_draft (paired)": paired["clean_photo / floor_draft"],
+        "clean_photo / floor_dct (separate processes)": ms["clean_photo"] / ms["floor_dct"],
+        "clean_photo / floor_dct (paired, one process)": paired["clean_photo / floor_dct"],
+        "clean_photo / floor (paired)": paired["clean_photo / floor"],
+        "floor / floor_dct": ms["floor"] / ms["floor_dct"],
         "clean_photo / pillow_defaults": ms["clean_photo"] / ms["pillow_defaults"],
         "full_decode / thumb_step_in_clean": ms["full_decode"] / ms["thumb_step_in_clean"],
         "full_decode / make_thumbnail": ms["full_decode"] / ms["make_thumbnail"],
@@ -260,8 +273,8 @@ def verdicts(table: dict[str, float], peak_rss_mb: float) -> list[tuple[str, boo
     faster = f">= {GOAL_THUMB_SPEEDUP:.0f}x faster than a full decode"
     return [
         (
-            f"clean_photo / floor <= {GOAL_CLEAN_OVER_FLOOR} (paired)",
-            table["clean_photo / floor (paired, one process)"] <= GOAL_CLEAN_OVER_FLOOR,
+            f"clean_photo / floor_dct <= {GOAL_CLEAN_OVER_FLOOR} (paired)",
+            table["clean_photo / floor_dct (paired, one process)"] <= GOAL_CLEAN_OVER_FLOOR,
         ),
         # clean_photo makes its thumbnail from the pixels it has already reduced;
         # make_thumbnail decodes the file again at 1/8 DCT scale. Both are judged.
@@ -283,7 +296,8 @@ def report(
     """Print the figures, the ratios and a verdict per goal; return the verdicts."""
     print(
         f"source: {SOURCE_SIZE[0]}x{SOURCE_SIZE[1]} JPEG with EXIF and GPS, "
-        f"{source_bytes / 1e6:.1f} MB; output {FULL_SIDE} px q{QUALITY}, thumb {THUMB_SIDE} px"
+        f"{source_bytes / 1e6:.1f} MB; output within {FULL_SIDE} px q{QUALITY}, "
+        f"thumb {THUMB_SIDE} px"
     )
     print(f"{'variant':<22}{'median ms':>11}{'peak RSS MB':>13}{'VmHWM MB':>10}")
     for name, values in figures.items():

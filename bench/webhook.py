@@ -287,17 +287,20 @@ def database_facts(url: str) -> str:
 
 
 def verify(db_url: str, acked: list[str]) -> tuple[int, int, int]:
-    """Return (events acknowledged, their rows in line_events, rows with a job)."""
+    """Return (events acknowledged, their rows in line_events, rows a waiting job covers)."""
     unique = sorted(set(acked))
     with psycopg.connect(db_url) as conn:
         rows = conn.execute(
             "SELECT count(*) FROM line_events WHERE webhook_event_id = ANY(%s)", (unique,)
         ).fetchone()
+        # A job handles every pending event of its resident, so an event is covered by its
+        # resident's job waiting (this benchmark runs no worker, so every job waits).
         jobs = conn.execute(
-            "SELECT count(DISTINCT e.id) FROM line_events e JOIN procrastinate_jobs j"
-            " ON j.task_name = 'handle_line_event'"
-            " AND (j.args ->> 'event_id')::bigint = e.id"
-            " WHERE e.webhook_event_id = ANY(%s)",
+            "SELECT count(*) FROM line_events e WHERE e.webhook_event_id = ANY(%s)"
+            " AND EXISTS (SELECT 1 FROM procrastinate_jobs j"
+            " WHERE j.task_name = 'handle_line_event' AND j.status = 'todo'"
+            " AND j.lock = 'resident:' || e.line_user_id"
+            " AND (j.args ->> 'event_id')::bigint <= e.id)",
             (unique,),
         ).fetchone()
     return len(unique), rows[0] if rows else 0, jobs[0] if jobs else 0

@@ -30,6 +30,10 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: AN
     if type_ == "table" and reflected and compare_to is None:
         if name.startswith(FOREIGN_TABLE_PREFIXES):
             return False
+    # Our own indexes on the job queue's tables (its table is not in our metadata either).
+    if type_ == "index" and reflected and compare_to is None:
+        if obj.table.name.startswith(FOREIGN_TABLE_PREFIXES):
+            return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 

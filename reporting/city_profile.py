@@ -70,6 +70,24 @@ class Terms:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept (APPI: no longer than its purpose needs)."""
+
+    # Photos of a report closed (resolved, rejected, duplicate, referred) this long ago go.
+    closed_report_photos_years: int = 5
+    # A resident silent this long has their LINE user ID replaced by a tombstone.
+    inactive_resident_years: int = 3
+    # Handled webhook events (message text, LINE IDs) are kept this long, for operators.
+    handled_line_events_days: int = 90
+
+    def __post_init__(self) -> None:
+        if min(self.closed_report_photos_years, self.inactive_resident_years) < 1:
+            raise InvalidProfile("retention periods are whole years, at least 1")
+        if self.handled_line_events_days < 1:
+            raise InvalidProfile("handled_line_events_days must be at least 1")
+
+
+@dataclass(frozen=True)
 class CityProfile:
     key: str
     name_ja: str
@@ -90,6 +108,7 @@ class CityProfile:
     office_hours: OfficeHours = OfficeHours()
     # A report still open this many days after it came in is overdue (the stats count them).
     overdue_days: int = 14
+    retention: Retention = Retention()
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -177,6 +196,7 @@ def load_profile(name: str) -> CityProfile:
         contact_phone=str(raw.get("contact_phone", raw["emergency_phone"])),
         office_hours=_office_hours(raw.get("office_hours", {})),
         overdue_days=_overdue_days(raw.get("overdue_days", 14)),
+        retention=_retention(raw.get("retention", {})),
     )
 
 
@@ -191,3 +211,13 @@ def _overdue_days(value: Any) -> int:
     if type(value) is not int or value < 1:
         raise InvalidProfile(f"overdue_days must be a whole number of days, not {value!r}")
     return value
+
+
+def _retention(raw: dict[str, Any]) -> Retention:
+    known = set(Retention.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise InvalidProfile(f"unknown retention settings: {', '.join(sorted(unknown))}")
+    if not all(type(value) is int for value in raw.values()):
+        raise InvalidProfile("retention settings are whole numbers")
+    return Retention(**raw)

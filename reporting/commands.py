@@ -1,7 +1,9 @@
-"""Command-line tools of the domain: areas, staff accounts and the worker (``flask --app app``)."""
+"""Command-line tools of the domain: areas, staff accounts, the worker and retention."""
 
 import os
 from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -20,6 +22,7 @@ from reporting import jobs
 from reporting.city_profile import CityProfile
 from reporting.db import db
 from reporting.models import StaffUser
+from reporting.operations import retention
 
 
 def _city() -> CityProfile:
@@ -151,7 +154,45 @@ def worker(concurrency: int, stalled_after: float) -> None:
         update_heartbeat_interval=stalled_after / 3,
         stalled_worker_timeout=stalled_after,
         additional_context={"flask_app": app, "stalled_after": stalled_after},
+        worker_middleware=jobs.WORKER_MIDDLEWARE,
     )
+
+
+retention_cli = AppGroup("retention", help="Apply the city profile's retention policy.")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="list what would be removed; change nothing")
+def retention_run(dry_run: bool) -> None:
+    """Remove what the policy says is kept too long, and print it (audited)."""
+    policy = _city().retention
+    result = retention.run(
+        db.session(), current_app.extensions["tsuho.photos"], policy, datetime.now(UTC),
+        dry_run=dry_run,
+    )
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"retention ({'dry run' if dry_run else 'applied'}): photos of reports closed over "
+        f"{policy.closed_report_photos_years} years, residents silent over "
+        f"{policy.inactive_resident_years} years, handled LINE events over "
+        f"{policy.handled_line_events_days} days"
+    )
+    click.echo(
+        f"{verb}: {result.report_photo_rows} photos of {len(result.report_photos)} closed "
+        f"reports {' '.join(result.report_photos)}".rstrip()
+    )
+    click.echo(f"{verb}: {result.draft_photo_rows} photos of abandoned drafts")
+    click.echo(
+        f"{verb}: {len(result.objects)} stored photo files no report refers to "
+        f"({result.object_bytes} bytes)"
+    )
+    for key in result.objects:
+        click.echo(f"  {key}")
+    click.echo(
+        f"{verb}: the LINE user ID of {len(result.residents)} residents"
+        + (f" (ids {', '.join(map(str, result.residents))})" if result.residents else "")
+    )
+    click.echo(f"{verb}: {result.line_events} handled LINE events")
 
 
 def register(app: Flask) -> None:
@@ -159,3 +200,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(areas)
     app.cli.add_command(users)
     app.cli.add_command(worker)
+    app.cli.add_command(retention_cli)

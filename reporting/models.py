@@ -38,6 +38,8 @@ __all__ = [
     "Resident",
     "StaffAudit",
     "StaffUser",
+    "JobFailure",
+    "RetentionRun",
     "REPORT_SOURCES",
     "REPORT_STATUSES",
     "STAFF_ROLES",
@@ -94,6 +96,8 @@ class Resident(Base):
         Boolean, default=False, server_default="false"
     )
     followed: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # When the resident last wrote to the city; retention forgets the LINE ID of the long quiet.
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -198,8 +202,8 @@ class Photo(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    storage_key: Mapped[str] = mapped_column(String(200))
-    thumbnail_key: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(200), index=True)
+    thumbnail_key: Mapped[str] = mapped_column(String(200), index=True)
     line_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="resident", server_default="resident")
     created_at: Mapped[datetime] = _created()
@@ -256,6 +260,13 @@ class LineEvent(Base):
             postgresql_where=text("processed_at IS NULL"),
         ),
         Index("ix_line_events_chat_id", "chat_id", postgresql_where=text("chat_id IS NOT NULL")),
+        # The worker's "earlier unhandled events of this resident" (line.handler.handle_pending).
+        Index(
+            "ix_line_events_pending_by_user",
+            "line_user_id",
+            "event_time",
+            postgresql_where=text("processed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -315,3 +326,32 @@ class StaffAudit(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+
+
+class JobFailure(Base):
+    """A background job's failed attempt, with its error, for the operations page."""
+
+    __tablename__ = "job_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # procrastinate's job id; no foreign key, so pruning old jobs keeps their history.
+    job_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    task_name: Mapped[str] = mapped_column(String(128))
+    attempt: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    failed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+
+
+class RetentionRun(Base):
+    """The audit line of one retention run: the policy applied and what it removed."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # "command" (an operator's flask retention run) or "schedule" (the periodic job).
+    trigger: Mapped[str] = mapped_column(String(16))
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    removed: Mapped[dict[str, Any]] = mapped_column(JSONB)

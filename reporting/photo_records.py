@@ -4,7 +4,10 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from reporting.models import Photo
+from reporting.operations import metrics
+from reporting.operations.photo_lifecycle import hold_keys
 from reporting.photo_store import PhotoStore
+from reporting.photo_store import photo_key
 from reporting.photos import CleanedPhoto
 from reporting.photos import PhotoLimits
 from reporting.photos import clean_photo
@@ -24,7 +27,8 @@ def store_photo(
 
     The PhotoRejected error propagates, carrying the message for the resident.
     """
-    cleaned = clean_photo(data, limits)
+    with metrics.PHOTO_CLEAN_SECONDS.time():
+        cleaned = clean_photo(data, limits)
     return save_photo(
         session,
         store,
@@ -49,6 +53,8 @@ def save_photo(
     """Store an already cleaned photo and add its row; the caller commits."""
     if report_id is None and conversation_id is None:
         raise ValueError("a photo belongs to a report or to a draft")
+    # Held until the caller's commit, so the collector cannot take the bytes in between.
+    hold_keys(session, (cleaned.content_hash, photo_key(cleaned.thumbnail)))
     photo = Photo(
         report_id=report_id,
         conversation_id=conversation_id,

@@ -1,8 +1,8 @@
-"""Photo storage behind one small interface, so an object store can replace the disk later.
+"""Photo storage behind one small interface: files on a disk, or an S3-compatible bucket.
 
 Keys are the SHA-256 of the stored bytes: identical photos are stored once, and a key names
 its content for good. Deleting is the caller's call to make only when no report still refers
-to the key, since two reports may share a photo.
+to the key, since two reports may share a photo (``operations.photo_lifecycle`` decides).
 """
 
 import hashlib
@@ -11,6 +11,9 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 from typing import Protocol
@@ -25,6 +28,15 @@ class PhotoNotFound(LookupError):
 
 class InvalidPhotoKey(PhotoNotFound, ValueError):
     """The key is not a lowercase SHA-256 hex digest, so no photo can be stored under it."""
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """One stored object: its key, when it was last written, and its size in bytes."""
+
+    key: str
+    modified_at: datetime
+    size: int
 
 
 class PhotoStore(Protocol):
@@ -48,6 +60,10 @@ class PhotoStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the photo; deleting one that is not there is not an error, so retries work."""
+        ...
+
+    def entries(self) -> Iterator[StoredPhoto]:
+        """Yield every stored photo with its age and size; unfinished writes are not photos."""
         ...
 
 
@@ -109,10 +125,20 @@ class FilesystemPhotoStore:
 
     def keys(self) -> Iterator[str]:
         """Yield the key of every stored photo; unfinished writes are not photos."""
+        for entry in self.entries():
+            yield entry.key
+
+    def entries(self) -> Iterator[StoredPhoto]:
+        """Yield every stored photo with its age and size; unfinished writes are not photos."""
         for path in self.root.glob("??/??/*.jpg"):
             key = path.stem
-            if _KEY.fullmatch(key) and path == self.path(key):
-                yield key
+            if not (_KEY.fullmatch(key) and path == self.path(key)):
+                continue
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue  # deleted since it was listed
+            yield StoredPhoto(key, datetime.fromtimestamp(stat.st_mtime, UTC), stat.st_size)
 
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
         """Delete temp files a crashed writer left over an hour (by default) ago; say how many."""

@@ -42,6 +42,9 @@ _WHITE = (255, 255, 255)
 # from at least twice the target size: Pillow's own choice for thumbnails, close to LANCZOS
 # alone in quality and much faster (2048 px to 320 px: 11 ms instead of 43 ms here).
 _REDUCING_GAP = 2.0
+# A reduced-scale JPEG decode inside the size cap is kept as the output when its longest side
+# is at least this share of the cap; smaller, the photo is resampled to the cap instead.
+DCT_KEEP = 0.75
 
 
 class PhotoRejected(Exception):
@@ -166,9 +169,14 @@ def _decode(
     source = _open(stream, data, limits)
     target = _fit(source.size, side)
     if source.format in ("JPEG", "MPO"):
-        # Reduced-scale DCT: libjpeg decodes straight to the smallest 1/2, 1/4 or 1/8 scale that
-        # is still at least the target size, never allocating the full-resolution image.
-        source.draft(source.mode, target)
+        # Reduced-scale DCT: libjpeg decodes straight to 1/2, 1/4 or 1/8 of the size, never
+        # allocating the full-resolution image. A scale that lands inside the cap is the
+        # output itself, with no resampling pass (a 4032 x 3024 phone photo at 1/2); otherwise
+        # the smallest scale still at least the target size, resampled below.
+        scaled = _dct_size(source.size, side)
+        source.draft(source.mode, scaled or target)
+        # Checked on the decoded size itself, which libjpeg (not this arithmetic) decides.
+        target = source.size if max(source.size) <= side else _fit(source.size, side)
     stream.strict = True
     try:
         source.load()
@@ -304,6 +312,26 @@ def _working_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("L", "RGB", "CMYK"):
         return image
     return image.convert("L" if grey else "RGB")
+
+
+def _dct_size(size: tuple[int, int], side: int) -> tuple[int, int] | None:
+    """Return the size to ask draft() for when a DCT scale lands inside the cap, else None.
+
+    The scale must keep at least DCT_KEEP of the cap's side: 4608 px at 1/4 would be 1152 px,
+    too great a loss, so that photo is decoded at 1/2 and resampled to the cap instead.
+    """
+    width, height = size
+    if max(width, height) <= side:
+        return None  # nothing to reduce
+    for denominator in (2, 4, 8):
+        # libjpeg rounds scaled sizes up; draft() picks the scale from the floors.
+        longest = -(-max(width, height) // denominator)
+        if longest <= side:
+            # A side shorter than the scale cannot be scaled: draft() would keep full size.
+            if longest < DCT_KEEP * side or min(width, height) < denominator:
+                return None
+            return width // denominator, height // denominator
+    return None
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:

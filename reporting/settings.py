@@ -62,6 +62,13 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         "TSUHO_ENV": "production" if production else "development",
         "TSUHO_CITY": env.get("TSUHO_CITY", "okayama"),
         "PHOTO_DIR": env.get("PHOTO_DIR", str(var_dir / "photos")),
+        # s3://bucket/prefix stores photos in a bucket instead of PHOTO_DIR (boto3 reads the
+        # endpoint, region and keys from AWS_* variables); a custom endpoint gets path-style.
+        "PHOTO_STORE": env.get("PHOTO_STORE") or None,
+        "PHOTO_S3_PATH_STYLE": bool(env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Bearer token for /metrics; unset, /metrics answers 404.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET"),
         "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN"),
         "LINE_API_HOST": env.get("LINE_API_HOST"),
@@ -110,6 +117,12 @@ def check(config: Mapping[str, Any]) -> None:
     public = config.get("PUBLIC_URL")
     if public is not None and not str(public).startswith("https://"):
         raise ConfigError(f"TSUHO_PUBLIC_URL must be an https:// address, not {public!r}")
+    level = config.get("LOG_LEVEL", "INFO")
+    if str(level).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    store = config.get("PHOTO_STORE")
+    if store and not str(store).startswith("s3://"):
+        raise ConfigError(f"PHOTO_STORE must be s3://bucket/prefix (or unset), not {store!r}")
     limit = config.get("MAP_MARKER_LIMIT")
     # instance/config.py and test configs bypass the environment's parsing.
     if type(limit) is not int or limit < 0:

@@ -25,6 +25,8 @@ from reporting.city_profile import load_profile
 from reporting.db import db
 from reporting.settings import database_url
 from reporting.settings import libpq_url
+from tests.object_storage import S3Server
+from tests.object_storage import moto_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -158,3 +160,10 @@ def make_app(tmp_path: Path) -> Iterator[AppFactory]:
 @pytest.fixture
 def app(areas_db_url: str, make_app: AppFactory) -> Flask:
     return make_app(areas_db_url)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server as a separate process, shared by the session (one bucket per test)."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server

@@ -30,6 +30,7 @@ from linebot.v3.messaging import TextMessage
 from linebot.v3.messaging import URIAction
 
 from reporting.dialogue import conversation
+from reporting.operations import metrics
 
 # Both of LINE's hosts (api.line.me and api-data.line.me) are replaced by LINE_API_HOST.
 LINE_API = "https://api.line.me"
@@ -98,7 +99,7 @@ class LineClient:
     def reply(self, reply_token: str, messages: Sequence[Outgoing]) -> None:
         """Answer with a reply token: free, but single use and valid for a minute."""
         request = ReplyMessageRequest(reply_token=reply_token, messages=_line_messages(messages))
-        with _calls():
+        with _calls("reply"):
             client = self._client(LINE_API)
             MessagingApi(client).reply_message(request, _request_timeout=TIMEOUT)
 
@@ -108,7 +109,7 @@ class LineClient:
         """Push to a user; the same retry key never delivers twice (409 means already sent)."""
         request = PushMessageRequest(to=user_id, messages=_line_messages(messages))
         try:
-            with _calls():
+            with _calls("push"):
                 client = self._client(LINE_API)
                 MessagingApi(client).push_message(
                     request, x_line_retry_key=str(retry_key), _request_timeout=TIMEOUT
@@ -120,7 +121,7 @@ class LineClient:
     def content(self, message_id: str) -> bytes:
         """Download what a user sent (LINE deletes it after a while, so fetch it at once)."""
         try:
-            with _calls():
+            with _calls("content"):
                 client = self._client(LINE_DATA_API)
                 return bytes(
                     MessagingApiBlob(client).get_message_content(
@@ -134,14 +135,14 @@ class LineClient:
 
     def profile(self, user_id: str) -> Profile:
         """Return the user's display name and language, as far as LINE shares them."""
-        with _calls():
+        with _calls("profile"):
             client = self._client(LINE_API)
             found = MessagingApi(client).get_profile(user_id, _request_timeout=TIMEOUT)
         return Profile(display_name=found.display_name, language=found.language)
 
     def rich_menus(self) -> list[tuple[str, str]]:
         """The channel's rich menus as (id, name)."""
-        with _calls():
+        with _calls("richmenu"):
             found = MessagingApi(self._client(LINE_API)).get_rich_menu_list(
                 _request_timeout=TIMEOUT
             )
@@ -150,7 +151,7 @@ class LineClient:
     def create_rich_menu(self, definition: dict[str, Any], image: bytes) -> str:
         """Create a rich menu with its image (PNG); return its id."""
         request = RichMenuRequest.from_dict(definition)
-        with _calls():
+        with _calls("richmenu"):
             created = MessagingApi(self._client(LINE_API)).create_rich_menu(
                 request, _request_timeout=TIMEOUT
             )
@@ -163,7 +164,7 @@ class LineClient:
     def default_rich_menu(self) -> str | None:
         """The id of the rich menu every user sees by default; None when there is none."""
         try:
-            with _calls():
+            with _calls("richmenu"):
                 found = MessagingApi(self._client(LINE_API)).get_default_rich_menu_id(
                     _request_timeout=TIMEOUT
                 )
@@ -174,13 +175,13 @@ class LineClient:
         return str(found.rich_menu_id)
 
     def set_default_rich_menu(self, rich_menu_id: str) -> None:
-        with _calls():
+        with _calls("richmenu"):
             MessagingApi(self._client(LINE_API)).set_default_rich_menu(
                 rich_menu_id, _request_timeout=TIMEOUT
             )
 
     def delete_rich_menu(self, rich_menu_id: str) -> None:
-        with _calls():
+        with _calls("richmenu"):
             MessagingApi(self._client(LINE_API)).delete_rich_menu(
                 rich_menu_id, _request_timeout=TIMEOUT
             )
@@ -188,24 +189,28 @@ class LineClient:
     def show_loading(self, user_id: str, seconds: int = 20) -> None:
         """Show the typing indicator while a photo is being processed."""
         request = ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
-        with _calls():
+        with _calls("loading"):
             client = self._client(LINE_API)
             MessagingApi(client).show_loading_animation(request, _request_timeout=TIMEOUT)
 
 
 @contextmanager
-def _calls() -> Iterator[None]:
-    """Turn the SDK's and urllib3's exceptions into ours: transient or refused."""
+def _calls(endpoint: str) -> Iterator[None]:
+    """Turn the SDK's and urllib3's exceptions into ours, transient or refused, and count the
+    call by its result."""
     try:
         yield
     except ApiException as exc:
         status = int(exc.status or 0)
+        metrics.LINE_CALLS.labels(endpoint, metrics.line_result(status or None)).inc()
         body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else ""
         if status >= 500 or status in (0, 429):
             raise LineUnavailable(f"LINE answered {status}") from exc
         raise LineRefused(status, body) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
+        metrics.LINE_CALLS.labels(endpoint, metrics.line_result(None)).inc()
         raise LineUnavailable(f"LINE did not answer: {exc}") from exc
+    metrics.LINE_CALLS.labels(endpoint, "ok").inc()
 
 
 _ACTIONS = {

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import procrastinate
+from sqlalchemy import Select
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from reporting.models import Conversation
 from reporting.models import LineEvent
 from reporting.models import Photo
 from reporting.models import Resident
+from reporting.operations import metrics
 from reporting.outbox import queue_messages
 from reporting.photo_records import save_photo
 from reporting.photo_store import PhotoStore
@@ -62,35 +64,50 @@ class Channel:
 
 
 def handle_pending(session: Session, channel: Channel, event_id: int, now: datetime) -> int:
-    """Handle this event and any earlier unhandled ones of the same resident, oldest first.
+    """Handle every unhandled event of this event's resident (or group chat), oldest first;
+    return how many.
 
-    LINE may deliver a resident's events out of order; they are handled in the order they
-    happened. Each is committed on its own. Returns how many were handled.
+    A job is deferred for a resident's event unless the resident already has a job waiting
+    (line.intake), so a job handles all its resident's pending events, the one it was made for
+    included (an earlier job may have handled that one already). LINE may deliver a
+    resident's events out of order; they are handled in the order they happened (an event
+    whose time was unreadable last). Each is committed on its own.
     """
-    first = session.get(LineEvent, event_id)
-    if first is None or first.processed_at is not None:
+    found = session.execute(
+        select(LineEvent.line_user_id, LineEvent.chat_id).where(LineEvent.id == event_id)
+    ).one_or_none()
+    if found is None:
         return 0
-    if first.chat_id is not None:
-        handle_chat_event(session, channel, event_id, now)
-        session.commit()
-        return 1
-    if first.event_time is None:
-        handle_event(session, channel, event_id, now)
-        session.commit()
-        return 1
-    pending = session.scalars(
-        select(LineEvent.id)
-        .where(
-            LineEvent.line_user_id == first.line_user_id,
-            LineEvent.processed_at.is_(None),
-            LineEvent.event_time <= first.event_time,
-        )
-        .order_by(LineEvent.event_time, LineEvent.id)
-    ).all()
+    line_user_id, chat_id = found
+    if line_user_id is None:
+        if chat_id is None:
+            return 0
+        chat_events = session.scalars(
+            select(LineEvent.id)
+            .where(LineEvent.chat_id == chat_id, LineEvent.processed_at.is_(None))
+            .order_by(LineEvent.id)
+        ).all()
+        for pending_id in chat_events:
+            handle_chat_event(session, channel, pending_id, now)
+            session.commit()
+        return len(chat_events)
+    pending = session.scalars(pending_of(line_user_id)).all()
     for pending_id in pending:
         handle_event(session, channel, pending_id, now)
         session.commit()
     return len(pending)
+
+
+def pending_of(line_user_id: str) -> Select[int]:
+    """Select the ids of the resident's unhandled events, oldest first.
+
+    Served by the partial index ix_line_events_pending_by_user.
+    """
+    return (
+        select(LineEvent.id)
+        .where(LineEvent.line_user_id == line_user_id, LineEvent.processed_at.is_(None))
+        .order_by(LineEvent.event_time, LineEvent.id)
+    )
 
 
 def handle_event(session: Session, channel: Channel, event_id: int, now: datetime) -> None:
@@ -100,6 +117,7 @@ def handle_event(session: Session, channel: Channel, event_id: int, now: datetim
     if row is None or row.processed_at is not None or row.line_user_id is None:
         return
     resident = _resident(session, channel, row.line_user_id)
+    resident.last_seen_at = row.event_time or now
     chat = _conversation(session, resident)
     state = talk.State(
         step=chat.step,
@@ -267,7 +285,9 @@ def _photo_fact(
     channel: Channel, message_id: str
 ) -> tuple[talk.Facts, CleanedPhoto | None]:
     try:
-        cleaned = clean_photo(channel.line.content(message_id), channel.photo_limits)
+        data = channel.line.content(message_id)
+        with metrics.PHOTO_CLEAN_SECONDS.time():
+            cleaned = clean_photo(data, channel.photo_limits)
     except ContentGone:
         refused = talk.PhotoRefused(
             message_id,

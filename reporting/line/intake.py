@@ -150,10 +150,18 @@ def _has_nan(value: Any) -> bool:
     return False
 
 
-# One statement records a body's events and defers a job for each new one that needs
-# handling, so both commit together without a transaction block: one round trip. Jobs are
-# made by procrastinate's own SQL entry point, as `defer` does (see tests/reporting/
-# test_webhook.py, which checks a job made here equals one made by the library).
+# One statement records a body's events and makes sure each resident with a new event has a
+# job waiting to handle it, so both commit together without a transaction block: one round
+# trip. A job handles every pending event of its resident (line.handler.handle_pending), so a
+# resident whose job has not started yet needs no second one: after a surge, or while the
+# workers are behind, an event costs one row rather than two rows, a job event and a NOTIFY
+# (whose commits PostgreSQL serialises). That waiting job is locked FOR SHARE until this
+# statement commits: procrastinate's fetch skips locked jobs, so no worker starts it before
+# the new event is visible to it; a job being started meanwhile no longer counts as waiting
+# (its row is re-checked after the lock), and the resident gets a new one.
+# A group or room (no resident) is a lock of its own, 'chat:<id>'. Jobs are made by
+# procrastinate's own SQL entry point, as `defer` does (tests/reporting/line/test_webhook.py
+# checks a job made here equals one made by the library).
 RECORD_SQL = """
 WITH incoming AS (
     SELECT x.n, e.*
@@ -171,22 +179,30 @@ WITH incoming AS (
     FROM incoming ORDER BY n
     ON CONFLICT (webhook_event_id) DO NOTHING
     RETURNING id, line_user_id, chat_id, processed_at IS NULL AS handled
+), residents AS (
+    SELECT coalesce('resident:' || line_user_id, 'chat:' || chat_id) AS lock,
+           min(id) AS event_id
+    FROM stored WHERE handled GROUP BY 1
+), waiting AS (
+    SELECT j.lock FROM procrastinate_jobs j
+    WHERE j.status = 'todo' AND j.task_name = %(task)s
+      AND j.lock IN (SELECT lock FROM residents)
+    FOR SHARE
 )
 SELECT (SELECT count(*) FROM stored) AS new,
        procrastinate_defer_jobs_v1(ARRAY(
-           SELECT ROW(%(queue)s, %(task)s, 0,
-                      coalesce('resident:' || line_user_id, 'chat:' || chat_id), NULL,
-                      jsonb_build_object('event_id', id), NULL
+           SELECT ROW(%(queue)s, %(task)s, 0, lock, NULL,
+                      jsonb_build_object('event_id', event_id), NULL
                   )::procrastinate_job_to_defer_v1
-           FROM stored WHERE handled ORDER BY id
+           FROM residents WHERE lock NOT IN (SELECT lock FROM waiting) ORDER BY event_id
        )) AS jobs
 """
 QUEUE = "default"
 
 
 def record(connection: psycopg.Connection, events: list[ReceivedEvent]) -> int:
-    """Store the events not seen before, each with the job that will handle it; return how
-    many were new.
+    """Store the events not seen before, each resident's with a job that will handle them;
+    return how many were new.
 
     Runs as one statement on a connection in autocommit mode: when it returns, the events
     and their jobs are committed together, or (on an exception) neither is. A redelivery

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reporting.db import autocommit_connection
 from reporting.line import intake
+from reporting.operations import metrics
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,10 @@ def webhook() -> ResponseReturnValue:
     except (psycopg.Error, SQLAlchemyError):
         log.exception("could not record %d webhook events", len(events))
         return _problem(503, "could not record the events; please redeliver")
-    log.info("webhook: %d events, %d new", len(events), new)
+    metrics.WEBHOOK_EVENTS.labels("new").inc(new)
+    metrics.WEBHOOK_EVENTS.labels("duplicate").inc(len(events) - new)
+    # Debug: the access log already has a line per request, and this path must stay quick.
+    log.debug("webhook: %d events, %d new", len(events), new)
     return jsonify(received=len(events), new=new)
 
 

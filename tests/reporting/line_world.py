@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from reporting.jobs import WORKER_MIDDLEWARE
 from reporting.line.sandbox.fake.events import EventBuilder
 from reporting.line.sandbox.fake.events import signature
 from reporting.line.sandbox.fake.events import webhook_body
@@ -47,6 +48,7 @@ def drain(app: Flask) -> None:
         concurrency=1,
         install_signal_handlers=False,
         additional_context={"flask_app": app},
+        worker_middleware=WORKER_MIDDLEWARE,
     )
 
 

@@ -41,7 +41,8 @@ def post(client: FlaskClient, body: bytes, sign: str | None = None):  # noqa: AN
 
 def rows(app: Flask, query: str) -> list[tuple]:
     with psycopg.connect(libpq_url(app.config["SQLALCHEMY_DATABASE_URI"])) as conn:
-        return conn.execute(query).fetchall()
+        cursor = conn.execute(query)
+        return cursor.fetchall() if cursor.description else []
 
 
 def stored(app: Flask) -> int:
@@ -105,17 +106,37 @@ def test_a_job_made_with_the_event_equals_one_deferred_by_procrastinate(
     assert ours == library
 
 
-def test_events_of_one_body_are_queued_in_the_order_they_came(
+def test_events_of_one_body_are_stored_in_order_with_one_job_per_resident(
     app: Flask, events: EventBuilder
 ) -> None:
     sent = [events.text(USER, str(n)) for n in range(6)] + [events.text(OTHER, "x")]
     assert post(app.test_client(), webhook_body(BOT, sent)).status_code == 200
+    texts = rows(app, "SELECT payload->'message'->>'text' FROM line_events ORDER BY id")
+    assert [text for (text,) in texts] == [e["message"]["text"] for e in sent]
+    # A job handles every pending event of its resident: one each, made for the first.
     recorded = rows(
         app,
         "SELECT e.payload->'message'->>'text', j.lock FROM procrastinate_jobs j"
         " JOIN line_events e ON e.id = (j.args->>'event_id')::bigint ORDER BY j.id",
     )
-    assert recorded == [(e["message"]["text"], f"resident:{e['source']['userId']}") for e in sent]
+    assert recorded == [("0", f"resident:{USER}"), ("x", f"resident:{OTHER}")]
+
+
+def test_a_resident_with_a_job_waiting_gets_no_second_one_until_it_starts(
+    app: Flask, events: EventBuilder
+) -> None:
+    client = app.test_client()
+    assert post(client, webhook_body(BOT, [events.text(USER, "1")])).status_code == 200
+    assert post(client, webhook_body(BOT, [events.text(USER, "2")])).status_code == 200
+    assert post(client, webhook_body(BOT, [events.text(OTHER, "3")])).status_code == 200
+    assert stored(app) == 3
+    assert [lock for _, lock, _ in jobs(app)] == [f"resident:{USER}", f"resident:{OTHER}"]
+    # Once a worker has started the job, it may have read the events already: a new one.
+    rows(app, "UPDATE procrastinate_jobs SET status = 'doing' WHERE lock LIKE '%1111'")
+    assert post(client, webhook_body(BOT, [events.text(USER, "4")])).status_code == 200
+    assert [lock for _, lock, _ in jobs(app)] == [
+        f"resident:{USER}", f"resident:{OTHER}", f"resident:{USER}"
+    ]
 
 
 def test_one_event_twice_in_one_body_is_recorded_once(app: Flask, events: EventBuilder) -> None:
@@ -135,7 +156,7 @@ def test_a_value_the_sdk_does_not_know_yet_is_recorded_not_refused(
     response = post(app.test_client(), webhook_body(BOT, [event, events.text(USER, "x")]))
     assert response.status_code == 200
     assert response.json == {"received": 2, "new": 2}
-    assert len(jobs(app)) == 2
+    assert stored(app) == 2 and len(jobs(app)) == 1  # one job for the resident's two
 
 
 @pytest.mark.parametrize("sign", ["", "bm90IHRoZSBzaWduYXR1cmU=", "not base64 at all!", "ééé"])
@@ -209,7 +230,9 @@ def test_every_event_type_is_recorded_and_only_resident_and_chat_events_get_jobs
     # A group's join is answered once (the account works in 1:1 chats); leave, memberJoined,
     # beacons and unknown events only are recorded.
     assert set(waiting) == {"message", "follow", "unfollow", "postback", "unsend", "join"}
-    assert len(jobs(app)) == len(waiting) == 12
+    assert len(waiting) == 12
+    # One job handles the resident's eleven events, one the group's join.
+    assert len(jobs(app)) == 2
 
 
 def test_hostile_text_is_stored_as_data(app: Flask, events: EventBuilder) -> None:
@@ -250,7 +273,7 @@ def test_after_the_server_drops_its_connections_one_delivery_fails_then_all_succ
     assert [post(client, body).status_code for body in sent] == [503, 200, 200]
     assert post(client, sent[0]).status_code == 200  # the redelivery
     assert stored(app) == 3
-    assert len(jobs(app)) == 3
+    assert len(jobs(app)) == 1  # the resident's job, waiting, covers all three
 
 
 def test_without_a_channel_secret_the_webhook_is_unavailable(

@@ -120,6 +120,10 @@ class FakeLinePlatform:
             self.default_rich_menu: str | None = None
             self.pushes = 0  # accepted push calls: LINE bills one quota unit per recipient
             self.replies = 0
+            self.rate_limited = 0  # calls answered 429 by limit_rate
+            self._rate: float | None = None
+            self._allowance = 0.0
+            self._allowance_at = 0.0
             self.release_held()
             self._cond.notify_all()
 
@@ -173,6 +177,32 @@ class FakeLinePlatform:
     def delay_next(self, count: int, seconds: float, *, endpoint: str | None = None) -> None:
         """Carry out the next count calls but answer late, as when LINE accepts and we time out."""
         self._queue_faults(count, _Fault(None, seconds, endpoint))
+
+    def limit_rate(self, calls_per_second: float | None) -> None:
+        """Answer 429 to replies and pushes above this rate, as LINE does past a channel's
+        limit (a token bucket holding one second's calls); None lifts the limit."""
+        with self._cond:
+            self._rate = calls_per_second
+            self._allowance = calls_per_second or 0.0
+            self._allowance_at = time.monotonic()
+
+    def over_rate(self, endpoint: str) -> bool:
+        """Take one call from the bucket; say whether the call is over the limit."""
+        if endpoint not in (REPLY, PUSH):
+            return False
+        with self._cond:
+            if self._rate is None:
+                return False
+            now = time.monotonic()
+            self._allowance = min(
+                self._rate, self._allowance + (now - self._allowance_at) * self._rate
+            )
+            self._allowance_at = now
+            if self._allowance < 1:
+                self.rate_limited += 1
+                return True
+            self._allowance -= 1
+            return False
 
     def _queue_faults(self, count: int, fault: _Fault) -> None:
         if fault.endpoint is not None and fault.endpoint not in ENDPOINTS:

@@ -54,6 +54,8 @@ def create_fake_app(platform: FakeLinePlatform) -> Flask:
         fault = platform.take_fault(family)
         if fault is not None and fault.status is not None:
             return _error(fault.status, {"message": responses.get(fault.status, "Error")})
+        if platform.over_rate(request.endpoint or ""):
+            return _error(429, {"message": "The API rate limit has been exceeded."})
         g.delay = fault.delay if fault is not None else 0.0
         check_token(request.headers.get("Authorization"), platform.channel_access_token)
         # LINE refuses a retry key on APIs that do not support one.

@@ -580,3 +580,21 @@ def test_redelivered_event_keeps_its_id(events: EventBuilder) -> None:
     assert again.delivery_context.is_redelivery is True
     assert again.webhook_event_id == event["webhookEventId"]
     assert event["deliveryContext"] == {"isRedelivery": False}
+
+
+def test_calls_above_the_rate_limit_are_answered_429(
+    platform: FakeLinePlatform, api: MessagingApi
+) -> None:
+    platform.limit_rate(3)  # a bucket of three calls, refilled at three a second
+    for _ in range(3):
+        push(api, text())
+    body = refused(lambda: push(api, text()), status=429)
+    assert body["message"] == "The API rate limit has been exceeded."
+    token = platform.issue_reply_token(USER)
+    refused(lambda: reply(api, token, text()), status=429)
+    assert (platform.pushes, platform.rate_limited) == (3, 2)
+    platform.set_profile(USER)
+    assert api.get_profile(USER).user_id == USER  # only replies and pushes are limited
+    platform.limit_rate(None)
+    push(api, text())
+    assert platform.pushes == 4

@@ -1,0 +1,1 @@
+"""Running the service: metrics, logs, photo garbage collection and the retention policy."""
