@@ -30,10 +30,10 @@ from reporting.line import webhook as line_webhook
 from reporting.line.api import LineClient
 from reporting.open311 import views as open311
 from reporting.operations import logs
-from reporting.photo_store import FilesystemPhotoStore
-from reporting.photo_store import PhotoStore
-from reporting.photo_store_s3 import InvalidStoreUrl
-from reporting.photo_store_s3 import S3PhotoStore
+from reporting.photos.s3 import InvalidStoreUrl
+from reporting.photos.s3 import S3PhotoStore
+from reporting.photos.store import FilesystemPhotoStore
+from reporting.photos.store import PhotoStore
 from reporting.staff import admin as staff_admin
 from reporting.staff import auth as staff_auth
 from reporting.staff import operations as staff_ops

@@ -33,7 +33,7 @@ from PIL import features
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reporting import photos  # noqa: E402
+from reporting.photos import cleaning as photos  # noqa: E402
 
 SOURCE_SIZE = (4032, 3024)  # a 12 MP phone camera's
 QUALITY = photos.PhotoLimits().quality

@@ -16,7 +16,7 @@ import boto3
 import requests
 from botocore.config import Config
 
-from reporting.photo_store_s3 import S3PhotoStore
+from reporting.photos.s3 import S3PhotoStore
 from tests.processes import BIN
 from tests.processes import free_port
 from tests.processes import start

@@ -16,7 +16,7 @@ from reporting import reports
 from reporting.db import db
 from reporting.models import Photo
 from reporting.models import Report
-from reporting.photo_records import store_photo
+from reporting.photos.records import store_photo
 from reporting.settings import libpq_url
 from tests.conftest import AppFactory
 from tests.conftest import Databases

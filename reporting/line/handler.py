@@ -38,12 +38,12 @@ from reporting.models import Photo
 from reporting.models import Resident
 from reporting.operations import metrics
 from reporting.outbox import queue_messages
-from reporting.photo_records import save_photo
-from reporting.photo_store import PhotoStore
-from reporting.photos import CleanedPhoto
-from reporting.photos import PhotoLimits
-from reporting.photos import PhotoRejected
-from reporting.photos import clean_photo
+from reporting.photos.cleaning import CleanedPhoto
+from reporting.photos.cleaning import PhotoLimits
+from reporting.photos.cleaning import PhotoRejected
+from reporting.photos.cleaning import clean_photo
+from reporting.photos.records import save_photo
+from reporting.photos.store import PhotoStore
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from itsdangerous import URLSafeSerializer
 from reporting.db import db
 from reporting.line.api import Image
 from reporting.models import Photo
-from reporting.photo_store import PhotoNotFound
+from reporting.photos.store import PhotoNotFound
 
 log = logging.getLogger(__name__)
 

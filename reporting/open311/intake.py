@@ -36,11 +36,11 @@ from reporting.models import Report
 from reporting.open311.services import Service
 from reporting.open311.services import check_jurisdiction
 from reporting.open311.services import find_service
-from reporting.photo_records import save_photo
-from reporting.photo_store import PhotoStore
-from reporting.photos import CleanedPhoto
-from reporting.photos import PhotoRejected
-from reporting.photos import clean_photo
+from reporting.photos.cleaning import CleanedPhoto
+from reporting.photos.cleaning import PhotoRejected
+from reporting.photos.cleaning import clean_photo
+from reporting.photos.records import save_photo
+from reporting.photos.store import PhotoStore
 from reporting.problems import BadParameter
 from reporting.problems import BadRequest
 from reporting.problems import NotFound

@@ -28,7 +28,7 @@ from reporting.open311 import format as open311_format
 from reporting.open311 import intake as open311_intake
 from reporting.open311 import queries as open311_queries
 from reporting.open311 import services as open311_services
-from reporting.photos import PhotoLimits
+from reporting.photos.cleaning import PhotoLimits
 from reporting.problems import BadParameter
 from reporting.problems import BadRequest
 from reporting.problems import NotFound

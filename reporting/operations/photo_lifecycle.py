@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from reporting.models import Conversation
 from reporting.models import Photo
-from reporting.photo_store import PhotoStore
-from reporting.photo_store import StoredPhoto
+from reporting.photos.store import PhotoStore
+from reporting.photos.store import StoredPhoto
 
 # Bytes nothing refers to are kept this long: enough for any transaction that wrote them to
 # have committed or died, and for an operator to notice a mistake.

@@ -28,7 +28,7 @@ from reporting.models import RetentionRun
 from reporting.operations.photo_lifecycle import GRACE
 from reporting.operations.photo_lifecycle import abandoned_drafts
 from reporting.operations.photo_lifecycle import collect
-from reporting.photo_store import PhotoStore
+from reporting.photos.store import PhotoStore
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from reporting import photo_records
 from reporting.db import db
 from reporting.models import Photo
 from reporting.models import Report
 from reporting.notifications import MessageRefused
-from reporting.photos import PhotoRejected
+from reporting.photos import records as photo_records
+from reporting.photos.cleaning import PhotoRejected
 from reporting.staff import actions as staff_actions
 from reporting.staff.actions import ActionRefused
 from reporting.staff.auth import role_required

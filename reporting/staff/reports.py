@@ -24,7 +24,7 @@ from reporting.db import db
 from reporting.models import REPORT_STATUSES
 from reporting.models import Report
 from reporting.models import Resident
-from reporting.photo_store import PhotoNotFound
+from reporting.photos.store import PhotoNotFound
 from reporting.problems import BadParameter
 from reporting.staff import actions as staff_actions
 from reporting.staff import history

@@ -133,5 +133,5 @@ def test_two_servers_and_two_workers_file_every_report_once_in_order(
     )
     assert out_of_order == []
     assert rows(fresh_areas_db_url, "SELECT count(*) FROM line_events") == [
-        (RESIDENTS * 10,)
+        (RESIDENTS * 6,)
     ]

@@ -218,7 +218,7 @@ def encode(
 
 def heif(images: list[Image.Image], **params: object) -> bytes:
     """Return the images as one HEIF file, written without registering pillow-heif in Pillow."""
-    # Registering here would hide a photos.py that forgot to register its HEIF opener.
+    # Registering here would hide a photos/cleaning.py that forgot to register its HEIF opener.
     container = pillow_heif.HeifFile()
     for image in images:
         container.add_from_pillow(image)

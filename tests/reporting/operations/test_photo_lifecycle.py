@@ -23,9 +23,9 @@ from reporting.models import Resident
 from reporting.operations.photo_lifecycle import GRACE
 from reporting.operations.photo_lifecycle import abandoned_drafts
 from reporting.operations.photo_lifecycle import collect
-from reporting.photo_records import store_photo
-from reporting.photo_store import FilesystemPhotoStore
-from reporting.photo_store import PhotoStore
+from reporting.photos.records import store_photo
+from reporting.photos.store import FilesystemPhotoStore
+from reporting.photos.store import PhotoStore
 from tests.object_storage import S3Server
 from tests.reporting.images import encode
 from tests.reporting.images import noise

@@ -23,8 +23,8 @@ from reporting.models import Photo
 from reporting.models import Report
 from reporting.models import Resident
 from reporting.models import RetentionRun
-from reporting.photo_records import store_photo
-from reporting.photo_store import FilesystemPhotoStore
+from reporting.photos.records import store_photo
+from reporting.photos.store import FilesystemPhotoStore
 from tests.conftest import AppFactory
 from tests.reporting.images import encode
 from tests.reporting.images import noise

@@ -51,7 +51,7 @@ from reporting.line.sandbox.simulator.script import load_script
 from reporting.line.sandbox.simulator.script import parse_script
 from reporting.line.sandbox.simulator.session import HttpWebhook
 from reporting.line.sandbox.simulator.transcript import Transcript
-from reporting.photos import clean_photo
+from reporting.photos.cleaning import clean_photo
 from reporting.settings import libpq_url
 from tests.conftest import AppFactory
 from tests.reporting.line_world import SECRET

@@ -15,7 +15,7 @@ from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFilter
 
-from reporting.photos import clean_photo
+from reporting.photos.cleaning import clean_photo
 
 PHONE = (4032, 3024)
 SSIM_THRESHOLD = 0.95

@@ -4,12 +4,12 @@ import hashlib
 
 import pytest
 
-from reporting.photo_store import InvalidPhotoKey
-from reporting.photo_store import PhotoNotFound
-from reporting.photo_store import PhotoStore
-from reporting.photo_store_s3 import InvalidStoreUrl
-from reporting.photo_store_s3 import S3PhotoStore
-from reporting.photo_store_s3 import parse_url
+from reporting.photos.s3 import InvalidStoreUrl
+from reporting.photos.s3 import S3PhotoStore
+from reporting.photos.s3 import parse_url
+from reporting.photos.store import InvalidPhotoKey
+from reporting.photos.store import PhotoNotFound
+from reporting.photos.store import PhotoStore
 from reporting.settings import ConfigError
 from tests.conftest import AppFactory
 from tests.object_storage import S3Server

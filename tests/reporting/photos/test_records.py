@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from reporting.models import Conversation
 from reporting.models import Photo
 from reporting.models import Resident
-from reporting.photo_records import store_photo
-from reporting.photo_store import FilesystemPhotoStore
-from reporting.photos import CorruptImage
-from reporting.photos import UnsupportedImage
+from reporting.photos.cleaning import CorruptImage
+from reporting.photos.cleaning import UnsupportedImage
+from reporting.photos.records import store_photo
+from reporting.photos.store import FilesystemPhotoStore
 from tests.reporting.images import encode
 from tests.reporting.images import noise
 

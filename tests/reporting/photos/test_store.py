@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from reporting.photo_store import FilesystemPhotoStore
-from reporting.photo_store import InvalidPhotoKey
-from reporting.photo_store import PhotoNotFound
-from reporting.photo_store import PhotoStore
-from reporting.photo_store import photo_key
+from reporting.photos.store import FilesystemPhotoStore
+from reporting.photos.store import InvalidPhotoKey
+from reporting.photos.store import PhotoNotFound
+from reporting.photos.store import PhotoStore
+from reporting.photos.store import photo_key
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
 
 
@@ -135,7 +135,7 @@ def crash_child(store_root: Path, data_size: int, crash: str) -> subprocess.Comp
     code = textwrap.dedent(f"""
         import os, resource, signal
         from pathlib import Path
-        from reporting.photo_store import FilesystemPhotoStore
+        from reporting.photos.store import FilesystemPhotoStore
         if {crash!r} == "mid-write":
             # Die of SIGXFSZ once a file passes 1000 bytes, with no chance to clean up.
             signal.signal(signal.SIGXFSZ, signal.SIG_DFL)

@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 from reporting.models import Photo
 from reporting.operations import metrics
 from reporting.operations.photo_lifecycle import hold_keys
-from reporting.photo_store import PhotoStore
-from reporting.photo_store import photo_key
-from reporting.photos import CleanedPhoto
-from reporting.photos import PhotoLimits
-from reporting.photos import clean_photo
+from reporting.photos.cleaning import CleanedPhoto
+from reporting.photos.cleaning import PhotoLimits
+from reporting.photos.cleaning import clean_photo
+from reporting.photos.store import PhotoStore
+from reporting.photos.store import photo_key
 
 
 def store_photo(

@@ -23,14 +23,14 @@ from PIL import Image
 from PIL import ImageFile
 from PIL import ImageOps
 
-from reporting.photos import CleanedPhoto
-from reporting.photos import CorruptImage
-from reporting.photos import ImageTooLarge
-from reporting.photos import PhotoLimits
-from reporting.photos import PhotoRejected
-from reporting.photos import UnsupportedImage
-from reporting.photos import clean_photo
-from reporting.photos import make_thumbnail
+from reporting.photos.cleaning import CleanedPhoto
+from reporting.photos.cleaning import CorruptImage
+from reporting.photos.cleaning import ImageTooLarge
+from reporting.photos.cleaning import PhotoLimits
+from reporting.photos.cleaning import PhotoRejected
+from reporting.photos.cleaning import UnsupportedImage
+from reporting.photos.cleaning import clean_photo
+from reporting.photos.cleaning import make_thumbnail
 from tests.reporting.images import SENTINELS
 from tests.reporting.images import STORED_FROM_UPRIGHT
 from tests.reporting.images import encode
@@ -46,7 +46,7 @@ from tests.reporting.images import srgb_icc
 from tests.reporting.images import swapped_primaries_icc
 from tests.reporting.images import webp_claiming
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # SOI, APP0 (JFIF), DQT, baseline and progressive SOF, DHT, SOS, DRI, EOI: the markers a
 # metadata-free JPEG needs. APP1 (EXIF, XMP), APP2 (ICC), APP13 (IPTC), APP14, COM are leaks.
@@ -491,8 +491,8 @@ def test_bombs_are_refused_under_a_tight_memory_cap(name: str) -> None:
     # tracemalloc cannot see C allocations (libwebp allocates its canvas while opening), so
     # cap the address space: allocating the image would fail with anything but ImageTooLarge.
     script = f"""
-        from reporting.photos import clean_photo
-        from tests.reporting.test_photos import BOMBS
+        from reporting.photos.cleaning import clean_photo
+        from tests.reporting.photos.test_cleaning import BOMBS
         data = BOMBS[{name!r}]()
         def run():
             try:
@@ -511,7 +511,7 @@ def test_reduced_scale_decoding_keeps_big_jpegs_small_in_memory(tmp_path: Path) 
     source.save(path, quality=80)
     script = f"""
         from pathlib import Path
-        from reporting.photos import PhotoLimits, clean_photo, make_thumbnail
+        from reporting.photos.cleaning import PhotoLimits, clean_photo, make_thumbnail
         data = Path({str(path)!r}).read_bytes()
         limits = PhotoLimits(max_pixels=50_000_000)
         def run():

@@ -17,10 +17,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reporting.photo_store import PhotoNotFound
-from reporting.photo_store import StoredPhoto
-from reporting.photo_store import check_key
-from reporting.photo_store import photo_key
+from reporting.photos.store import PhotoNotFound
+from reporting.photos.store import StoredPhoto
+from reporting.photos.store import check_key
+from reporting.photos.store import photo_key
 
 _NAME = re.compile(r"(?:.*/)?[0-9a-f]{2}/[0-9a-f]{2}/([0-9a-f]{64})\.jpg")
 _MISSING = {"404", "NoSuchKey", "NotFound"}

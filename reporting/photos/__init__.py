@@ -1,0 +1,1 @@
+"""Residents' photos: cleaning every byte of metadata off, storing them, and their records."""
