@@ -23,6 +23,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy import text
 
+# prometheus_client opens its files in this directory as each metric is made, below: make the
+# directory first, so a command run with the variable set but no directory yet does not crash.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 HTTP_REQUESTS = Counter(
     "tsuho_http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"]
 )

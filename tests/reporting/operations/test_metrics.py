@@ -1,7 +1,11 @@
 """/metrics: refused without the token, absent without one configured, and what it counts."""
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -102,3 +106,15 @@ def test_metrics_count_the_webhook_the_jobs_line_and_the_queue(
     assert failure.error == "LineUnavailable: LINE answered 429"
     assert "tsuho_reports" in after
     assert "tsuho_photo_clean_seconds" in after
+
+
+def test_a_command_makes_a_missing_multiprocess_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "not" / "yet"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    code = "from reporting.operations import metrics; metrics.WEBHOOK_EVENTS.labels('ok').inc()"
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert any(directory.glob("counter_*.db"))
