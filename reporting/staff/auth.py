@@ -74,7 +74,8 @@ class SignedInStaff:
 @login_manager.user_loader
 def load_user(user_id: str) -> SignedInStaff | None:
     """Reload the account on each request, so a disabled account or a new role applies at once."""
-    user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+    found = inputs.row_id(user_id)
+    user = db.session.get(StaffUser, found) if found is not None else None
     if user is None or not user.active:
         return None
     return SignedInStaff.of(user)
