@@ -17,7 +17,7 @@ from tests.reporting.staff_browser import log_in
 from tests.reporting.staff_browser import post_form
 from tests.reporting.staff_browser import referenced_urls
 
-WRONG = "ログインIDまたはパスワードが違うか、アカウントがロックされています。"
+WRONG = "ログインIDまたはパスワードが違います。"
 
 
 @pytest.fixture
@@ -98,11 +98,15 @@ def test_a_wrong_password_and_an_unknown_login_read_the_same(client: FlaskClient
     assert client.get("/staff/").status_code == 302
 
 
-def test_after_five_failures_even_the_right_password_is_refused(client: FlaskClient) -> None:
-    for _ in range(auth.MAX_FAILURES):
+def test_after_five_failures_this_address_waits_even_with_the_right_password(
+    client: FlaskClient,
+) -> None:
+    for _ in range(auth.FREE_TRIES):
         log_in(client, "admin", "not the password")
     response = log_in(client, "admin")
-    assert WRONG in response.text
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "試してください" in response.text
     assert client.get("/staff/").status_code == 302
 
 
