@@ -43,6 +43,9 @@ def web_config(production: bool) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": production,
         # The token lives as long as the session: a dashboard left open all day still posts.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest body any route takes (a photo with its form); routes that take less say
+        # so themselves, and nginx refuses larger bodies before they reach gunicorn.
+        "MAX_CONTENT_LENGTH": 26 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

@@ -23,11 +23,18 @@ from flask import abort
 from flask import current_app
 from flask import g
 from flask import request
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from reporting.web.inputs import any_control
+from reporting.web.inputs import has_control
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Bodies checked by a signature over their bytes (LINE's webhook) are read by their view alone.
+SIGNED_BODY_PREFIXES = ("/line/webhook",)
+# No request the service takes nests JSON deeper than this.
+MAX_JSON_DEPTH = 32
 
 # The default base map's tiles (Geospatial Information Authority of Japan).
 DEFAULT_TILE_ORIGIN = "https://cyberjapandata.gsi.go.jp"
@@ -54,6 +61,34 @@ def refuse_bad_input() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         if _bad_multidict(request.form.lists()):
             abort(400, "a form field holds control characters")
+    elif (
+        request.is_json
+        and (request.content_length or request.headers.get("Transfer-Encoding"))
+        and not request.path.startswith(SIGNED_BODY_PREFIXES)
+    ):
+        _check_json()
+
+
+def _check_json() -> None:
+    """Parse a JSON body once (Flask keeps it for the view): valid, shallow, no control chars."""
+    try:
+        body = request.get_json(silent=False)
+    except (RecursionError, ValueError, HTTPException):
+        abort(400, "the body is not valid JSON")
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            abort(400, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, str) and has_control(value):
+            abort(400, "a JSON string holds control characters")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if has_control(key):
+                    abort(400, "a JSON key holds control characters")
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def _decodes(raw: str) -> bool:
