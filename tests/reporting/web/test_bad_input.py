@@ -99,7 +99,7 @@ STAFF_GETS = [
     "/staff/reports?from=0001-01-01",
     "/staff/stats?from=0001-01-01",
     "/staff/stats?to=9999-12-31",
-    f"/staff/map/count.json?zoom=²",
+    "/staff/map/count.json?zoom=²",
     f"/staff/map/count.json?zoom={BIG}",
     "/api/reports.geojson?datetime=0001-01-01/9999-12-31",
     "/api/reports.csv?datetime=%00",
@@ -132,7 +132,8 @@ def test_ids_past_bigint_are_not_found(app: Flask, staff: FlaskClient) -> None:
     assert staff.get(f"/staff/reports/{BIG}").status_code == 404
     assert staff.get(f"/staff/reports/{BIG}/popup.json").status_code == 404
     page = staff.get("/staff/admin/users").text
-    response = staff.post(f"/staff/admin/users/{BIG}/disable", data={"csrf_token": csrf_token(page)})
+    token = csrf_token(page)
+    response = staff.post(f"/staff/admin/users/{BIG}/disable", data={"csrf_token": token})
     assert response.status_code == 404
 
 
