@@ -177,3 +177,48 @@ def test_the_users_commands_disable_and_enable(app: Flask) -> None:
     assert unknown.exit_code == 1 and "no staff account 'nobody'" in unknown.output
     last = runner.invoke(args=["users", "disable", "admin"])
     assert last.exit_code == 1 and "last active admin" in last.output
+
+
+def test_users_unlock_and_enable_let_a_waiting_address_in(app: Flask) -> None:
+    add_user(app, "sato", "staff")
+    guesser = app.test_client()
+    for _ in range(auth.FREE_TRIES + 3):
+        log_in(guesser, "sato", "not the password")
+    assert log_in(guesser, "sato").status_code == 429
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "unlock", "sato"])
+    assert result.exit_code == 0, result.output
+    assert log_in(guesser, "sato").status_code == 302
+    for _ in range(auth.FREE_TRIES + 3):
+        log_in(app.test_client(), "sato", "not the password")
+    runner.invoke(args=["users", "disable", "sato"])
+    runner.invoke(args=["users", "enable", "sato"])
+    assert log_in(app.test_client(), "sato").status_code == 302
+    assert (None, "unlocked", "sato") in [row[:3] for row in audit(app)]
+
+
+def test_the_command_line_keeps_the_forms_rules(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    for login in ("a b", "x", "名前", "nul\x00name", "a" * 65):
+        result = runner.invoke(
+            args=["users", "create", login, "--password", "long enough password"]
+        )
+        assert result.exit_code == 1 and "3–64 letters" in result.output, login
+    short = runner.invoke(args=["users", "create", "sato", "--password", "short"])
+    assert short.exit_code == 1 and "12 characters" in short.output
+    assert runner.invoke(
+        args=["users", "create", "sato", "--password", "long enough password"]
+    ).exit_code == 0
+
+
+def test_set_password_ends_sessions_and_takes_the_new_password(app: Flask) -> None:
+    add_user(app, "sato", "staff")
+    browser = app.test_client()
+    log_in(browser, "sato")
+    assert browser.get("/staff/").status_code == 200
+    result = app.test_cli_runner().invoke(
+        args=["users", "set-password", "sato", "--password", "a brand new password"]
+    )
+    assert result.exit_code == 0, result.output
+    assert browser.get("/staff/").status_code == 302
+    assert log_in(app.test_client(), "sato", "a brand new password").status_code == 302
