@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
 
-from tests.conftest import AppFactory
 from tests.reporting.open311.test_open311 import World
 from tests.reporting.open311.test_open311 import seed
 from tests.reporting.staff_browser import add_user
