@@ -185,7 +185,7 @@ def test_a_note_too_long_is_refused_with_the_forms_error(app: Flask, staff: Flas
         data={"status": "acknowledged", "note": "あ" * 4001, "csrf_token": token},
         follow_redirects=True,
     )
-    assert "4,000" in response.text
+    assert "4,000 文字まで" in response.text
     assert counts(app) == before
 
 
