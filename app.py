@@ -38,6 +38,9 @@ from reporting.staff import admin as staff_admin
 from reporting.staff import auth as staff_auth
 from reporting.staff import operations as staff_ops
 from reporting.staff import views as staff_views
+from reporting.web import errors as web_errors
+from reporting.web import security
+from reporting.web.routing import BoundedIntConverter
 
 ROOT = Path(__file__).resolve().parent
 # Every channel's background tasks, registered on the queue the worker runs.
@@ -49,6 +52,8 @@ CONFIG_ERRORS = (settings.ConfigError, UnknownCity, InvalidProfile, InvalidStore
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     app = Flask(__name__, instance_relative_config=True)
+    # <int:...> in any route stops at bigint: a longer number is no row (404), not an overflow.
+    app.url_map.converters["int"] = BoundedIntConverter
     try:
         _configure(app, test_config)
     except CONFIG_ERRORS as exc:
@@ -60,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         logs.configure(app.config["LOG_LEVEL"])
     logs.init_app(app)
     db.init_app(app)
+    security.init_app(app)
+    web_errors.init_app(app)
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.extensions["tsuho.jobs"] = jobs.create_queue(database_url, TASKS)
     app.extensions["tsuho.defer"] = jobs.create_deferrer(database_url, TASKS)

@@ -82,15 +82,25 @@ users = AppGroup("users", help="Manage staff accounts.")
 
 @users.command("ensure-admin")
 def ensure_admin() -> None:
-    """Create the first admin account unless one exists (password from TSUHO_ADMIN_PASSWORD)."""
-    password = accounts.ensure_admin(db.session(), os.environ.get("TSUHO_ADMIN_PASSWORD"))
+    """Create the first admin account unless one exists.
+
+    Its login is TSUHO_ADMIN_LOGIN (default ``admin``), its password TSUHO_ADMIN_PASSWORD or
+    one generated and printed once.
+    """
+    login = current_app.config["ADMIN_LOGIN"]
+    try:
+        password = accounts.ensure_admin(
+            db.session(), os.environ.get("TSUHO_ADMIN_PASSWORD"), login
+        )
+    except accounts.StaffError as exc:
+        raise click.ClickException(f"TSUHO_ADMIN_LOGIN or TSUHO_ADMIN_PASSWORD: {exc}") from exc
     db.session.commit()
     if password is None:
         click.echo("an admin account exists")
     elif os.environ.get("TSUHO_ADMIN_PASSWORD"):
-        click.echo("created admin account 'admin' with the password from TSUHO_ADMIN_PASSWORD")
+        click.echo(f"created admin account {login!r} with the password from TSUHO_ADMIN_PASSWORD")
     else:
-        click.echo(f"created admin account 'admin' with password: {password}")
+        click.echo(f"created admin account {login!r} with password: {password}")
         click.echo("(shown once: write it down or change it)")
 
 
@@ -119,8 +129,29 @@ def disable_user(login: str) -> None:
 @users.command("enable")
 @click.argument("login")
 def enable_user(login: str) -> None:
-    """Let LOGIN sign in again (audited)."""
+    """Let LOGIN sign in again, from every address at once (audited)."""
     _change_account(login, accounts.enable_user, "enabled")
+
+
+@users.command("unlock")
+@click.argument("login")
+def unlock_user(login: str) -> None:
+    """Let every address try LOGIN's password again at once (audited)."""
+    _change_account(login, accounts.unlock_user, "unlocked")
+
+
+@users.command("set-password")
+@click.argument("login")
+@click.password_option()
+def set_password(login: str, password: str) -> None:
+    """Give LOGIN a new password; every session of the account ends (audited)."""
+    try:
+        _change_account(
+            login, lambda s, actor, user: accounts.set_password(s, actor, user, password),
+            "changed the password of",
+        )
+    except accounts.StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _change_account(

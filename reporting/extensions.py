@@ -21,8 +21,11 @@ login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"
 # Translate when flashed, so the session stores plain text in the reader's language.
 login_manager.localize_callback = str
-# A session cookie replayed from another address or browser is dropped, not trusted.
-login_manager.session_protection = "strong"
+# Sessions are not bound to an address or a browser (staff move between networks, and
+# Flask-Login's "strong" mode does not apply to the permanent sessions used here). What ends a
+# session is on the server: each account's session version (reporting.staff.auth.load_user),
+# raised by logout, a password or role change, disabling and enabling, and the 12-hour expiry.
+login_manager.session_protection = None
 
 
 def web_config(production: bool) -> dict[str, Any]:
@@ -40,6 +43,9 @@ def web_config(production: bool) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": production,
         # The token lives as long as the session: a dashboard left open all day still posts.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest body any route takes (a photo with its form); routes that take less say
+        # so themselves, and nginx refuses larger bodies before they reach gunicorn.
+        "MAX_CONTENT_LENGTH": 26 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     }

@@ -243,10 +243,33 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16), default="viewer", server_default="viewer")
     department: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # Failed logins in a row, from any address; shown to admins (throttling is per address).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The latest moment until which some address is kept waiting before trying this account.
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every session cookie carries the value it was signed in with; raising it (logout,
+    # password, role, disable, enable) ends every session of the account at its next request.
+    session_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = _created()
+
+
+class LoginThrottle(Base):
+    """Failed logins from one client address, for one login or (login "") for any.
+
+    Throttling by address and account, not by account alone, so a stranger's guesses slow the
+    stranger down and never keep the account's owner out.
+    """
+
+    __tablename__ = "login_throttles"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
 
 
 class LineEvent(Base):

@@ -72,6 +72,10 @@ class NotFound(Problem):
     status = HTTPStatus.NOT_FOUND
 
 
+class Internal(Problem):
+    """The service failed; nothing the client changes would help, and it has been logged."""
+
+
 class Unavailable(Problem):
     """The database cannot answer now; the client may try again."""
 

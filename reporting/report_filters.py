@@ -9,29 +9,24 @@ Parameters (GeoJSON and CSV exports, OGC API items):
   ``ward`` takes area codes (``33101``), and the city's code takes all its wards.
 """
 
-import re
 from collections.abc import Collection
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from datetime import datetime
-from datetime import time
-from datetime import timedelta
-from datetime import timezone
 
 from gis.bbox import Bbox
 from gis.bbox import parse_bbox
 from reporting.models import REPORT_STATUSES
 from reporting.problems import BadParameter
+from reporting.web import inputs
 
 # Japan keeps no daylight saving time; PostgreSQL spells the same zone TIME_ZONE_NAME.
-JST = timezone(timedelta(hours=9), "JST")
+JST = inputs.JST
 TIME_ZONE_NAME = "Asia/Tokyo"
 
 FILTER_PARAMETERS = ("bbox", "datetime", "status", "category", "ward")
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OPEN = ("", "..")
 
 Args = Mapping[str, Sequence[str]]
@@ -131,14 +126,7 @@ def parse_moment(name: str, text: str, *, end: bool) -> datetime:
 
 def _moment(text: str, *, end: bool) -> datetime:
     """Read one bound; a date is its whole day, so it ends just before the next midnight."""
-    if _DATE.fullmatch(text):
-        day = datetime.combine(date.fromisoformat(text), time(), JST)
-        return day + timedelta(days=1, microseconds=-1) if end else day
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is not an RFC 3339 date-time (2026-11-23T09:00:00+09:00) "
-            "or a date (2026-11-23)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=JST)
+        return inputs.moment(text, end=end)
+    except inputs.InvalidInput as exc:
+        raise ValueError(str(exc)) from None

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reporting.web.security import parse_networks
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot run the service; the message says what to set."""
@@ -85,7 +87,17 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         # No ping before each checkout: it costs a round trip per request. A connection the
         # server dropped fails one request instead (the webhook answers 503 and LINE
         # redelivers), and the pool is then refreshed.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        # hide_parameters: a database error's log line names the statement, never its values
+        # (password hashes, residents' words).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False, "hide_parameters": True},
+        # Addresses of the reverse proxies (nginx) whose X-Forwarded-For and -Proto are believed.
+        "TRUSTED_PROXIES": env.get("TSUHO_TRUSTED_PROXIES", "").strip(),
+        # Host names the service answers to (Flask's TRUSTED_HOSTS); others get 400.
+        "TRUSTED_HOSTS": _names(env.get("TSUHO_TRUSTED_HOSTS", "")),
+        # Exports (CSV, GeoJSON, OGC items) one worker process streams at once; the rest 429.
+        "MAX_CONCURRENT_EXPORTS": _whole_number(env, "TSUHO_MAX_CONCURRENT_EXPORTS", 2),
+        # The login of the first admin account `users ensure-admin` creates.
+        "ADMIN_LOGIN": env.get("TSUHO_ADMIN_LOGIN", "").strip() or "admin",
     }
     url = resolve_database_url(env, project_root)
     if url:
@@ -95,6 +107,12 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
     elif not production:
         config["SECRET_KEY"] = local_secret_key(var_dir)
     return config
+
+
+def _names(text: str) -> list[str] | None:
+    """Comma-separated names as a list, or None (no restriction) when there are none."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    return names or None
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
@@ -123,6 +141,17 @@ def check(config: Mapping[str, Any]) -> None:
     store = config.get("PHOTO_STORE")
     if store and not str(store).startswith("s3://"):
         raise ConfigError(f"PHOTO_STORE must be s3://bucket/prefix (or unset), not {store!r}")
+    proxies = config.get("TRUSTED_PROXIES") or ""
+    try:
+        parse_networks(proxies)
+    except ValueError:
+        raise ConfigError(
+            f"TSUHO_TRUSTED_PROXIES must be addresses or networks (127.0.0.1, 10.0.0.0/8), "
+            f"not {proxies!r}"
+        ) from None
+    exports = config.get("MAX_CONCURRENT_EXPORTS")
+    if type(exports) is not int or exports < 1:
+        raise ConfigError(f"TSUHO_MAX_CONCURRENT_EXPORTS must be at least 1, not {exports!r}")
     limit = config.get("MAP_MARKER_LIMIT")
     # instance/config.py and test configs bypass the environment's parsing.
     if type(limit) is not int or limit < 0:

@@ -15,10 +15,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from reporting import access
 from reporting.city_profile import CityProfile
 from reporting.db import db
+from reporting.problems import BadRequest
+from reporting.problems import Internal
 from reporting.problems import Problem
 from reporting.problems import Unavailable
 from reporting.problems import problem_response
 from reporting.report_filters import Args
+from reporting.web import errors as web_errors
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,14 @@ def handle_problems(
 
     def unavailable(error: Exception) -> Response:
         db.session.rollback()
+        if web_errors.is_bad_value(error):
+            log.warning("refused value on %s: %s", request.path, type(error).__name__)
+            return render(BadRequest("a value in the request cannot be used"))
+        if web_errors.is_outage(error):
+            log.exception("database unavailable on %s", request.path, exc_info=error)
+            return render(Unavailable("the database cannot answer now; try again shortly"))
         log.exception("database error on %s", request.path, exc_info=error)
-        return render(Unavailable("the database cannot answer now; try again shortly"))
+        return render(Internal("the request failed; it has been logged"))
 
     bp.register_error_handler(Problem, render)
     bp.register_error_handler(SQLAlchemyError, unavailable)

@@ -175,3 +175,13 @@ def test_a_configuration_error_is_one_line_and_a_failure(
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("Error: configuration:") and named in lines[0]
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_the_first_admins_login_is_configurable(
+    fresh_db_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(fresh_db_url, ADMIN_LOGIN="okayama-it")
+    output = app.test_cli_runner().invoke(args=["users", "ensure-admin"]).output
+    assert "created admin account 'okayama-it'" in output
+    with app.app_context():
+        assert db.session.scalars(select(StaffUser.login)).all() == ["okayama-it"]

@@ -1,8 +1,9 @@
 """The folder tree is the architecture: channels import the domain, never each other or back.
 
-``reporting/`` holds the domain at its root and in three packages: ``dialogue/`` (the
-conversation), ``operations/`` (metrics, logs, photo collection, retention) and ``photos/``
-(cleaning, the store, records); every other package under it is a channel (a way in or out:
+``reporting/`` holds the domain at its root and in four packages: ``dialogue/`` (the
+conversation), ``operations/`` (metrics, logs, photo collection, retention), ``photos/``
+(cleaning, the store, records) and ``web/`` (HTTP plumbing every channel shares: input
+parsing, security headers, proxies); every other package under it is a channel (a way in or out:
 LINE, the staff dashboard, Open311, the analysts' APIs).
 ``gis/`` is geometry and formats only. Imports are read with ``ast``, lazy ones included.
 """
@@ -14,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Packages under reporting/ that belong to the domain rather than to a channel.
-DOMAIN_PACKAGES = {"dialogue", "operations", "photos"}
+DOMAIN_PACKAGES = {"dialogue", "operations", "photos", "web"}
 CHANNEL_PREFIXES = ("line_", "staff_", "open311", "ogc_", "analyst_", "public_")
 
 

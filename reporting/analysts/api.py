@@ -16,6 +16,7 @@ from reporting.report_filters import check_known
 from reporting.report_filters import parse_report_filter
 from reporting.report_queries import Rows
 from reporting.report_queries import report_rows
+from reporting.web.limits import export_slot
 from reporting.web_api import city
 from reporting.web_api import handle_problems
 from reporting.web_api import query_args
@@ -37,6 +38,7 @@ def _rows() -> Rows:
 
 
 @bp.get("/reports.geojson")
+@export_slot
 def reports_geojson() -> ResponseReturnValue:
     """Stream the reports as an RFC 7946 FeatureCollection."""
     body = exports.geojson_stream(db.engine, _rows(), name="reports")
@@ -44,6 +46,7 @@ def reports_geojson() -> ResponseReturnValue:
 
 
 @bp.get("/reports.csv")
+@export_slot
 def reports_csv() -> ResponseReturnValue:
     """Stream the reports as CSV for spreadsheets: UTF-8 with a BOM, RFC 4180 quoting."""
     body = exports.csv_stream(db.engine, _rows())

@@ -37,6 +37,7 @@ from reporting.report_queries import Rows
 from reporting.report_queries import Visibility
 from reporting.report_queries import feature_rows
 from reporting.report_queries import report_rows
+from reporting.web import inputs
 
 REPORTS = "reports"
 WARDS = "wards"
@@ -144,8 +145,9 @@ def items_page(
 def feature(session: Session, collection_id: str, feature_id: str, visibility: Visibility) -> str:
     """Return one feature's GeoJSON text, or raise NotFound."""
     text = None
-    if collection_id == REPORTS and feature_id.isascii() and feature_id.isdigit():
-        rows = report_rows(ReportFilter(), visibility).where(Report.id == int(feature_id))
+    report_id = inputs.row_id(feature_id)
+    if collection_id == REPORTS and report_id is not None:
+        rows = report_rows(ReportFilter(), visibility).where(Report.id == report_id)
         text = session.scalar(feature_rows(rows))
     elif collection_id == WARDS:
         text = session.scalar(_ward_features(_ward_rows(None).where(Area.code == feature_id)))
@@ -173,9 +175,10 @@ def _integer(args: Args, name: str, default: int, *, minimum: int) -> int:
     text = single(args, name)
     if text is None:
         return default
-    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
-        raise BadParameter(name, f"must be a whole number, at least {minimum}")
-    return int(text)
+    try:
+        return inputs.whole_number(text, minimum=minimum)
+    except inputs.InvalidInput as exc:
+        raise BadParameter(name, str(exc)) from None
 
 
 def _count(session: Session, rows: Rows) -> int:

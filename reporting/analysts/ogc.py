@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import url_for
 from flask.typing import ResponseReturnValue
 
@@ -35,6 +36,12 @@ PAGING = ("limit", "offset")
 
 
 def _base() -> str:
+    """The API's address in its links: under TSUHO_PUBLIC_URL when set, never from the Host
+    header; unset (local use), from the request, which TSUHO_TRUSTED_HOSTS can restrict."""
+    public = current_app.config.get("PUBLIC_URL")
+    path = url_for("ogc.landing").rstrip("/")
+    if public:
+        return str(public).rstrip("/") + path
     return url_for("ogc.landing", _external=True).rstrip("/")
 
 

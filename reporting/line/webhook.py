@@ -29,7 +29,11 @@ def webhook() -> ResponseReturnValue:
     secret = current_app.config.get("LINE_CHANNEL_SECRET")
     if not secret:
         return _problem(503, "LINE_CHANNEL_SECRET is not configured")
-    body = request.get_data()
+    # A chunked body has no Content-Length to refuse by: read up to the limit, then look for
+    # one byte more (Werkzeug's limited stream raises 413 there, or hands it over).
+    body = request.stream.read(MAX_BODY)
+    if len(body) == MAX_BODY and request.stream.read(1):
+        return too_large(None)
     try:
         events = intake.parse(body, request.headers.get("X-Line-Signature", ""), secret)
     except intake.BadSignature:
@@ -52,7 +56,7 @@ def webhook() -> ResponseReturnValue:
 
 
 @bp.errorhandler(413)
-def too_large(_error: Exception) -> ResponseReturnValue:
+def too_large(_error: Exception | None) -> ResponseReturnValue:
     """Refuse bodies no LINE webhook would send."""
     return _problem(413, f"the body is larger than {MAX_BODY} bytes")
 

@@ -17,6 +17,13 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A proxy's id is kept when it looks like one; anything else is replaced, never logged raw.
 _GOOD_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 FIELDS = ("asctime", "levelname", "name", "message")
+# Query parameters that are credentials (Open311 clients send their key as api_key).
+_SECRET_PARAMETER = re.compile(r"(?i)((?:^|[?&;])(?:api_key|api%5fkey)=)[^&;\s\"]*")
+
+
+def redact(text: str) -> str:
+    """Replace the value of every credential parameter in a request line or query string."""
+    return _SECRET_PARAMETER.sub(r"\1[redacted]", text)
 
 
 class RequestIdFilter(logging.Filter):
@@ -39,6 +46,9 @@ class AccessFields(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         atoms = record.args
         if isinstance(atoms, dict):
+            for atom, value in list(atoms.items()):
+                if isinstance(value, str) and _SECRET_PARAMETER.search(value):
+                    atoms[atom] = redact(value)
             for atom, name in self.FIELDS.items():
                 if atom in atoms and atoms[atom] not in ("-", ""):
                     setattr(record, name, atoms[atom])

@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "disabled": _l("Disabled"),
     "enabled": _l("Enabled"),
     "unlocked": _l("Unlocked"),
+    "password_changed": _l("Password changed"),
     "locked": _l("Locked after failed logins"),
 }
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in STAFF_ROLES]

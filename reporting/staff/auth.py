@@ -30,12 +30,14 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
+from reporting import accounts
 from reporting import auth
 from reporting import i18n
 from reporting.db import db
 from reporting.extensions import login_manager
 from reporting.models import StaffUser
 from reporting.staff.forms import StaffForm
+from reporting.web import inputs
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -71,11 +73,20 @@ class SignedInStaff:
         return cls(user.id, user.login, user.display_name, role, user.department)
 
 
+# The session key holding the account's session version when the session began.
+SESSION_VERSION = "staff_session"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> SignedInStaff | None:
-    """Reload the account on each request, so a disabled account or a new role applies at once."""
-    user = db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active:
+    """Reload the account on each request, so a disabled account or a new role applies at once.
+
+    A session signed in before the account's last logout, password change, role change,
+    disabling or enabling carries an older session version and is no longer signed in.
+    """
+    found = inputs.row_id(user_id)
+    user = db.session.get(StaffUser, found) if found is not None else None
+    if user is None or not user.active or session.get(SESSION_VERSION) != user.session_version:
         return None
     return SignedInStaff.of(user)
 
@@ -121,35 +132,55 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = auth.authenticate(
-                db.session(), form.login.data or "", form.password.data or "", datetime.now(UTC)
+                db.session(),
+                form.login.data or "",
+                form.password.data or "",
+                datetime.now(UTC),
+                client=request.remote_addr or "unknown",
             )
-        except (auth.LoginRefused, auth.AccountLocked):
-            # The failure count is kept. Both cases read the same, so a guesser learns
-            # neither that a login exists nor that it is locked.
+        except auth.LoginRefused:
+            # The failure is counted against this address. Whether the login exists is not said.
             db.session.commit()
-            form.password.errors.append(_("Wrong login ID or password, or the account is locked."))
+            form.password.errors.append(_("Wrong login ID or password."))
+        except auth.Throttled as throttled:
+            db.session.commit()
+            wait = max(1, int((throttled.until - datetime.now(UTC)).total_seconds()) + 1)
+            form.password.errors.append(
+                _("Too many wrong passwords from here: try again in %(seconds)s seconds.",
+                  seconds=wait)
+            )
+            return _login_page(form, target, 429, {"Retry-After": str(wait)})
         else:
+            version = user.session_version
             db.session.commit()
-            _sign_in(SignedInStaff.of(user))
+            _sign_in(SignedInStaff.of(user), version)
             return redirect(target or url_for("staff.map"))
     elif current_user.is_authenticated and request.method == "GET":
         return redirect(target or url_for("staff.map"))
-    return render_template(
+    return _login_page(form, target)
+
+
+def _login_page(
+    form: LoginForm, target: str | None, status: int = 200, headers: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    page = render_template(
         "staff/login.html",
         form=form,
         next=target,
-        max_failures=auth.MAX_FAILURES,
-        lock_minutes=int(auth.LOCK_FOR.total_seconds() // 60),
+        max_failures=auth.FREE_TRIES,
+        longest_wait=int(auth.LONGEST_WAIT.total_seconds() // 60),
     )
+    return page, status, headers or {}
 
 
-def _sign_in(staff: SignedInStaff) -> None:
+def _sign_in(staff: SignedInStaff, version: int) -> None:
     # A fresh session at sign-in: nothing set before it (a planted value) carries over.
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
     session.permanent = True
+    session[SESSION_VERSION] = version
     login_user(staff)
 
 
@@ -157,6 +188,10 @@ def _sign_in(staff: SignedInStaff) -> None:
 def logout() -> ResponseReturnValue:
     """Sign out (POST only, with the CSRF token, so no link or image can sign anyone out)."""
     language = session.get("lang")
+    if current_user.is_authenticated:
+        # Every session of the account ends, copies of this cookie included.
+        accounts.end_sessions(db.session(), accounts.get(db.session(), current_user.id))
+        db.session.commit()
     logout_user()
     session.clear()
     if language:

@@ -19,6 +19,7 @@ from reporting.models import REPORT_STATUSES
 from reporting.report_filters import ReportFilter
 from reporting.report_filters import choices
 from reporting.report_filters import parse_report_filter
+from reporting.web import inputs
 
 OPEN = "open"
 SORTS = ("created", "updated", "status", "ward", "category", "priority")
@@ -106,8 +107,16 @@ def parse_list_query(
         hidden=args.get("hidden") == "1",
         sort=sort if sort in SORTS else "created",
         descending=args.get("dir", "desc") != "asc",
-        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        page=_page(page),
         dates=(start, end),
         urgent_only=args.get("urgent") == "1",
     )
 
+
+
+def _page(text: str) -> int:
+    """A page number; anything else (a word, ``²``, a number past any list) is the first page."""
+    try:
+        return inputs.whole_number(text, minimum=1, maximum=99_999)
+    except inputs.InvalidInput:
+        return 1

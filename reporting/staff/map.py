@@ -41,6 +41,7 @@ from reporting.staff import queries as staff_reports
 from reporting.staff.listing import statuses as list_statuses
 from reporting.staff.reports import load_report
 from reporting.staff.words import page_words
+from reporting.web import inputs
 
 # The side of a grid cell on screen, about the size of a marker cluster's icon and its margin.
 CELL_PIXELS = 80
@@ -191,9 +192,10 @@ def count() -> ResponseReturnValue:
 def _zoom(text: str | None) -> int | None:
     if text is None:
         return None
-    if not text.isdigit() or int(text) > maps.MAX_ZOOM:
-        raise BadParameter("zoom", f"must be a whole number from 0 to {maps.MAX_ZOOM}")
-    return int(text)
+    try:
+        return inputs.whole_number(text, maximum=maps.MAX_ZOOM)
+    except inputs.InvalidInput as exc:
+        raise BadParameter("zoom", str(exc)) from None
 
 
 def popup(report_id: int) -> ResponseReturnValue:

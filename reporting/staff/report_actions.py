@@ -39,6 +39,7 @@ from reporting.triage import Notice
 from reporting.triage import TriageError
 from reporting.triage import change_status
 from reporting.triage import change_statuses
+from reporting.web import inputs
 
 REFUSALS = {
     "unchanged": _l("Nothing changed: the report already is so."),
@@ -52,7 +53,11 @@ REFUSALS = {
                          "characters."),
     "message_characters": _l("The message to the resident holds characters LINE cannot show."),
     "no_reports": _l("Tick the reports to change first."),
+    "text_length": _l("The text is too long: a note or a reason holds at most 4,000 characters."),
 }
+# Free-text fields of the actions and their longest value (the message to the resident has
+# its own limit, LINE's). A longer value is refused with the form's error, nothing saved.
+TEXT_FIELDS = {"note": 4000, "reason": 4000, "receipt": 64, "department": 64, "manager": 64}
 # A phone photo is a few megabytes; the photo pipeline refuses anything over 20 MB.
 MAX_UPLOAD = 25 * 1024 * 1024
 MAX_BULK = 200
@@ -74,6 +79,7 @@ def _act(report_id: int, action: Action) -> ResponseReturnValue:
     report = load_report(report_id)
     back = url_for("staff.report", report_id=report_id, **list_query().args())
     try:
+        _check_lengths()
         message = action(report, Actor(current_user.id), datetime.now(UTC))
     except (ActionRefused, MessageRefused) as refused:
         db.session.rollback()
@@ -89,6 +95,12 @@ def _act(report_id: int, action: Action) -> ResponseReturnValue:
         db.session.commit()
         flash(message, "success")
     return redirect(back)
+
+
+def _check_lengths() -> None:
+    for name, longest in TEXT_FIELDS.items():
+        if len(request.form.get(name, "")) > longest:
+            raise ActionRefused("text_length")
 
 
 def _note() -> str | None:
@@ -216,11 +228,11 @@ ACTIONS = {
 
 
 def _chosen_reports() -> list[Report]:
-    ids = request.form.getlist("report")
-    if not ids or len(ids) > MAX_BULK or not all(i.isdigit() for i in ids):
+    ids = [inputs.row_id(text) for text in request.form.getlist("report")]
+    if not ids or len(ids) > MAX_BULK or None in ids:
         raise ActionRefused("no_reports")
     found = db.session.scalars(
-        select(Report).where(Report.id.in_([int(i) for i in ids])).order_by(Report.id)
+        select(Report).where(Report.id.in_(ids)).order_by(Report.id)
     ).all()
     if len(found) != len(set(ids)):
         abort(404)
@@ -234,6 +246,7 @@ def bulk() -> ResponseReturnValue:
     now, actor, session = datetime.now(UTC), Actor(current_user.id), db.session()
     change = request.form.get("change", "")
     try:
+        _check_lengths()
         reports = _chosen_reports()
         if change == "status":
             outcome = change_statuses(

@@ -30,8 +30,16 @@
     return params.toString();
   }
 
-  function getJSON(url, signal) {
+  // Exports busy (429): wait as Retry-After says, a few times, then give up.
+  function getJSON(url, signal, tries) {
+    tries = tries === undefined ? 3 : tries;
     return fetch(url, { signal: signal, credentials: "same-origin" }).then(function (response) {
+      if (response.status === 429 && tries > 0) {
+        var wait = Math.min(Number(response.headers.get("Retry-After")) || 1, 10) * 1000;
+        return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(function () {
+          return getJSON(url, signal, tries - 1);
+        });
+      }
       if (!response.ok) { throw new Error(response.status); }
       return response.json();
     });

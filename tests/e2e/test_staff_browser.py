@@ -145,11 +145,15 @@ def test_staff_work_the_map_in_a_browser(site: Site, browser: Browser) -> None:
     dialogs: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    # The Content-Security-Policy blocks nothing the pages need (the map's script has a nonce).
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     sign_in(page, site.url)
 
     page.wait_for_selector(".map-cluster, path.leaflet-interactive", timeout=15_000)
     notice_says(page, "12")
     assert markers(page) == 12
+    assert refused == []
 
     # The note's markup shows as text in the popup, and runs nothing.
     page.evaluate("""(id) => {

@@ -1,4 +1,4 @@
-"""Signing in, locking after failed logins, and what each role may do: the domain rules."""
+"""Signing in, throttling failed logins by address, and what each role may do: the domain rules."""
 
 from datetime import UTC
 from datetime import datetime
@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from reporting import accounts
 from reporting import auth
 from reporting.db import db
 from reporting.models import STAFF_ROLES
@@ -28,15 +29,17 @@ def app(fresh_db_url: str, make_app: AppFactory) -> Flask:
     return application
 
 
-def attempt(app: Flask, password: str, now: datetime, login: str = "tanaka") -> str:
+def attempt(
+    app: Flask, password: str, now: datetime, login: str = "tanaka", client: str = "192.0.2.1"
+) -> str:
     """Try to sign in, commit like the view does, and say what happened."""
     with app.app_context():
         try:
-            user = auth.authenticate(db.session(), login, password, now)
+            user = auth.authenticate(db.session(), login, password, now, client=client)
         except auth.LoginRefused:
             outcome = "refused"
-        except auth.AccountLocked as locked:
-            outcome = f"locked until {locked.until.isoformat()}"
+        except auth.Throttled as throttled:
+            outcome = f"wait until {throttled.until.isoformat()}"
         else:
             outcome = f"signed in as {user.login}"
         db.session.commit()
@@ -59,35 +62,62 @@ def test_the_right_password_signs_in_and_is_recorded(app: Flask) -> None:
     assert user.failed_logins == 0
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes_then_it_opens(app: Flask) -> None:
-    for minute in range(auth.MAX_FAILURES):
-        assert attempt(app, "wrong", NOON + timedelta(minutes=minute)) == "refused"
-    locked_at = NOON + timedelta(minutes=auth.MAX_FAILURES - 1)
-    until = locked_at + auth.LOCK_FOR
-    # While locked, the right password does not open it either.
-    just_before = until - timedelta(seconds=1)
-    assert attempt(app, PASSWORD, just_before) == f"locked until {until.isoformat()}"
-    assert attempt(app, PASSWORD, until) == "signed in as tanaka"
-    assert account(app).locked_until is None
+def test_failures_make_that_address_wait_longer_each_time(app: Flask) -> None:
+    for _ in range(auth.FREE_TRIES - 1):
+        assert attempt(app, "wrong", NOON) == "refused"
+    assert attempt(app, "wrong", NOON) == "refused"  # the fifth: now it waits a second
+    one = NOON + auth.FIRST_WAIT
+    # While it waits, even the right password is not tried.
+    assert attempt(app, PASSWORD, NOON) == f"wait until {one.isoformat()}"
+    assert attempt(app, "wrong", one) == "refused"
+    two = one + 2 * auth.FIRST_WAIT
+    assert attempt(app, PASSWORD, one) == f"wait until {two.isoformat()}"
+    assert attempt(app, PASSWORD, two) == "signed in as tanaka"
 
 
-def test_the_lock_is_audited_without_an_actor(app: Flask) -> None:
-    for _ in range(auth.MAX_FAILURES):
+def test_the_wait_stops_growing_at_a_quarter_of_an_hour(app: Flask) -> None:
+    assert auth.wait_after(auth.FREE_TRIES - 1, auth.FREE_TRIES) is None
+    assert auth.wait_after(auth.FREE_TRIES, auth.FREE_TRIES) == auth.FIRST_WAIT
+    assert auth.wait_after(10**9, auth.FREE_TRIES) == auth.LONGEST_WAIT
+
+
+def test_a_strangers_failures_never_keep_the_owner_out(app: Flask) -> None:
+    now = NOON
+    for _ in range(20):
+        attempt(app, "wrong", now, client="203.0.113.66")
+        now += timedelta(seconds=1)
+    assert attempt(app, PASSWORD, now, client="203.0.113.66").startswith("wait until")
+    assert attempt(app, PASSWORD, now, client="198.51.100.7") == "signed in as tanaka"
+
+
+def test_guessing_many_logins_from_one_address_waits_too(app: Flask) -> None:
+    for number in range(auth.FREE_TRIES_ANY_LOGIN):
+        assert attempt(app, "wrong", NOON, login=f"guess{number}") == "refused"
+    assert attempt(app, PASSWORD, NOON).startswith("wait until")
+    assert attempt(app, PASSWORD, NOON, client="198.51.100.7") == "signed in as tanaka"
+
+
+def test_the_first_wait_is_audited_without_an_actor(app: Flask) -> None:
+    for _ in range(auth.FREE_TRIES):
         attempt(app, "wrong", NOON)
     with app.app_context():
         rows = db.session.execute(
             select(StaffAudit.actor_id, StaffAudit.action, StaffAudit.detail)
         ).all()
     assert rows[-1][:2] == (None, "locked")
-    assert rows[-1][2]["failures"] == auth.MAX_FAILURES
+    assert rows[-1][2]["failures"] == auth.FREE_TRIES
+    assert account(app).locked_until == NOON + auth.FIRST_WAIT
 
 
-def test_failures_after_the_lock_count_from_zero(app: Flask) -> None:
-    for _ in range(auth.MAX_FAILURES):
+def test_unlocking_lets_every_address_try_at_once(app: Flask) -> None:
+    for _ in range(auth.FREE_TRIES + 3):
         attempt(app, "wrong", NOON)
-    later = NOON + auth.LOCK_FOR + timedelta(minutes=1)
-    assert attempt(app, "wrong", later) == "refused"
-    assert account(app).failed_logins == 1
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.login == "tanaka"))
+        assert user is not None
+        accounts.unlock_user(db.session(), None, user)
+        db.session.commit()
+    assert attempt(app, PASSWORD, NOON) == "signed in as tanaka"
 
 
 def test_unknown_and_disabled_logins_are_refused_like_a_wrong_password(app: Flask) -> None:

@@ -2,7 +2,6 @@
 
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -10,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy import update
 
+from reporting import auth
 from reporting.db import db
 from reporting.models import StaffAudit
 from reporting.models import StaffUser
@@ -130,17 +130,14 @@ def test_an_admin_changes_a_role_disables_and_enables(app: Flask, admin: FlaskCl
 
 def test_an_admin_unlocks_a_locked_account(app: Flask, admin: FlaskClient) -> None:
     sato = add_user(app, "sato", "staff")
-    with app.app_context():
-        db.session.execute(
-            update(StaffUser)
-            .where(StaffUser.id == sato)
-            .values(locked_until=datetime.now(UTC) + timedelta(minutes=10))
-        )
-        db.session.commit()
+    guesser = app.test_client()
+    for _ in range(auth.FREE_TRIES + 2):
+        log_in(guesser, "sato", "not the password")
+    assert log_in(guesser, "sato").status_code == 429
     assert "までロック中" in admin.get(PAGE).text
     post_form(admin, f"{PAGE}/{sato}/unlock", page=PAGE)
     assert account(app, "sato").locked_until is None
-    assert log_in(app.test_client(), "sato").headers["Location"] == "/staff/"
+    assert log_in(guesser, "sato").headers["Location"] == "/staff/"
 
 
 def test_admins_cannot_lock_themselves_out(app: Flask, admin: FlaskClient) -> None:
@@ -180,3 +177,48 @@ def test_the_users_commands_disable_and_enable(app: Flask) -> None:
     assert unknown.exit_code == 1 and "no staff account 'nobody'" in unknown.output
     last = runner.invoke(args=["users", "disable", "admin"])
     assert last.exit_code == 1 and "last active admin" in last.output
+
+
+def test_users_unlock_and_enable_let_a_waiting_address_in(app: Flask) -> None:
+    add_user(app, "sato", "staff")
+    guesser = app.test_client()
+    for _ in range(auth.FREE_TRIES + 3):
+        log_in(guesser, "sato", "not the password")
+    assert log_in(guesser, "sato").status_code == 429
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "unlock", "sato"])
+    assert result.exit_code == 0, result.output
+    assert log_in(guesser, "sato").status_code == 302
+    for _ in range(auth.FREE_TRIES + 3):
+        log_in(app.test_client(), "sato", "not the password")
+    runner.invoke(args=["users", "disable", "sato"])
+    runner.invoke(args=["users", "enable", "sato"])
+    assert log_in(app.test_client(), "sato").status_code == 302
+    assert (None, "unlocked", "sato") in [row[:3] for row in audit(app)]
+
+
+def test_the_command_line_keeps_the_forms_rules(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    for login in ("a b", "x", "名前", "nul\x00name", "a" * 65):
+        result = runner.invoke(
+            args=["users", "create", login, "--password", "long enough password"]
+        )
+        assert result.exit_code == 1 and "3–64 letters" in result.output, login
+    short = runner.invoke(args=["users", "create", "sato", "--password", "short"])
+    assert short.exit_code == 1 and "12 characters" in short.output
+    assert runner.invoke(
+        args=["users", "create", "sato", "--password", "long enough password"]
+    ).exit_code == 0
+
+
+def test_set_password_ends_sessions_and_takes_the_new_password(app: Flask) -> None:
+    add_user(app, "sato", "staff")
+    browser = app.test_client()
+    log_in(browser, "sato")
+    assert browser.get("/staff/").status_code == 200
+    result = app.test_cli_runner().invoke(
+        args=["users", "set-password", "sato", "--password", "a brand new password"]
+    )
+    assert result.exit_code == 0, result.output
+    assert browser.get("/staff/").status_code == 302
+    assert log_in(app.test_client(), "sato", "a brand new password").status_code == 302

@@ -17,7 +17,7 @@ from tests.reporting.staff_browser import log_in
 from tests.reporting.staff_browser import post_form
 from tests.reporting.staff_browser import referenced_urls
 
-WRONG = "ログインIDまたはパスワードが違うか、アカウントがロックされています。"
+WRONG = "ログインIDまたはパスワードが違います。"
 
 
 @pytest.fixture
@@ -98,11 +98,15 @@ def test_a_wrong_password_and_an_unknown_login_read_the_same(client: FlaskClient
     assert client.get("/staff/").status_code == 302
 
 
-def test_after_five_failures_even_the_right_password_is_refused(client: FlaskClient) -> None:
-    for _ in range(auth.MAX_FAILURES):
+def test_after_five_failures_this_address_waits_even_with_the_right_password(
+    client: FlaskClient,
+) -> None:
+    for _ in range(auth.FREE_TRIES):
         log_in(client, "admin", "not the password")
     response = log_in(client, "admin")
-    assert WRONG in response.text
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "試してください" in response.text
     assert client.get("/staff/").status_code == 302
 
 
@@ -216,3 +220,33 @@ def test_every_asset_comes_from_our_own_server(client: FlaskClient, path: str) -
             asset = client.get(url)
             asset.close()
             assert asset.status_code == 200, url
+
+
+def test_a_strangers_failures_behind_the_proxy_do_not_keep_the_owner_out(
+    fresh_db_url: str, make_app: AppFactory
+) -> None:
+    """Through nginx every request comes from its address; X-Forwarded-For tells them apart."""
+    app = make_app(fresh_db_url, TRUSTED_PROXIES="127.0.0.1")
+    add_user(app, "admin", "admin")
+    stranger, owner = app.test_client(), app.test_client()
+    stranger.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.66"
+    owner.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+    answers = [log_in(stranger, "admin", f"guess number {n}").status_code for n in range(20)]
+    assert answers[: auth.FREE_TRIES] == [200] * auth.FREE_TRIES
+    assert 429 in answers
+    assert log_in(stranger, "admin").status_code == 429
+    assert log_in(owner, "admin").headers["Location"] == "/staff/"
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(
+    fresh_db_url: str, make_app: AppFactory
+) -> None:
+    """Without TSUHO_TRUSTED_PROXIES a guesser cannot pick a new address for each try."""
+    app = make_app(fresh_db_url)
+    add_user(app, "admin", "admin")
+    guesser = app.test_client()
+    for n in range(auth.FREE_TRIES):
+        guesser.environ_base["HTTP_X_FORWARDED_FOR"] = f"203.0.113.{n}"
+        log_in(guesser, "admin", "wrong")
+    guesser.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.200"
+    assert log_in(guesser, "admin").status_code == 429

@@ -1,0 +1,1 @@
+"""HTTP-wide plumbing every channel shares: reading client input safely, and response headers."""
