@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask
 from flask import Request
+from flask import Response
 from flask import request
 from flask.sessions import SecureCookieSession
 from flask.sessions import SecureCookieSessionInterface
@@ -47,6 +48,8 @@ def web_config(production: bool) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "COMPRESS_MIMETYPES": COMPRESSED_TYPES,
         "COMPRESS_ALGORITHM": ["br", "gzip"],
+        # Streams (exports, photos) go as they are; static files are read whole first.
+        "COMPRESS_STREAMS": False,
     }
 
 
@@ -79,3 +82,21 @@ limiter = Limiter(_client_address, headers_enabled=True)
 # compressed (BREACH), and exports stream uncompressed as they always have.
 COMPRESSED_TYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
 compress = Compress()
+
+
+def buffer_static(response: Response) -> Response:
+    """Read a whole static script or style into memory, so Flask-Compress compresses it.
+
+    Flask sends static files as streams, which Flask-Compress would leave uncompressed
+    (COMPRESS_STREAMS is off) or, streaming, never close. They are small (Leaflet is the
+    largest, 150 kB); ranges and conditional answers are left alone.
+    """
+    if (
+        request.endpoint == "static"
+        and response.status_code == 200
+        and response.mimetype in COMPRESSED_TYPES
+        and "Range" not in request.headers
+    ):
+        response.direct_passthrough = False
+        response.make_sequence()
+    return response
