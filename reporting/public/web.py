@@ -46,10 +46,18 @@ def _rate() -> str:
 
 def register(bp: Blueprint) -> None:
     """Add the form's pages to the public blueprint."""
+    bp.url_value_preprocessor(_limit_body)
     limited = limiter.limit(_rate, methods=["POST"])
     bp.add_url_rule("/report", "report_form", limited(report_form), methods=["GET", "POST"])
     bp.add_url_rule("/report/confirm", "report_confirm", limited(confirm), methods=["POST"])
     bp.add_url_rule("/report/done", "report_done", done)
+
+
+def _limit_body(endpoint: str | None, values: dict | None) -> None:
+    """Bound the form's body before anything reads it: CSRFProtect parses the form in the
+    application's before_request, which runs after URL value preprocessors."""
+    if endpoint in ("public.report_form", "public.report_confirm"):
+        request.max_content_length = MAX_BODY
 
 
 def _form() -> WebReportForm:
@@ -64,7 +72,6 @@ def _form() -> WebReportForm:
 
 def report_form() -> ResponseReturnValue:
     """Show the form; a sent form is checked and shown back for confirmation."""
-    request.max_content_length = MAX_BODY
     form = _form()
     if request.method == "GET":
         return _render_form(form)
@@ -95,7 +102,7 @@ def report_form() -> ResponseReturnValue:
     )  # fmt: skip
     session[DRAFT] = draft.as_session()
     ward = area.name_en if language() == "en" else area.name_ja
-    kind = dict(form.kind.choices)[draft.kind]  # type: ignore[arg-type]
+    kind = dict(form.kind.choices)[draft.kind]
     return render_template("public/confirm.html", draft=draft, ward=ward, kind=kind)
 
 
