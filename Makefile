@@ -103,6 +103,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/staff_map.py
 	$(BIN)/python bench/staff_pages.py
+	$(BIN)/python bench/public_map.py
 
 db:
 	scripts/localdb.sh start
