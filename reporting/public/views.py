@@ -43,7 +43,6 @@ from reporting.report_filters import JST
 bp = Blueprint("public", __name__)
 # A grid cell about the size of a marker with its margin, as on the staff map.
 CELL_PIXELS = 80
-PHOTO_MAX_AGE = 3600
 
 
 @bp.before_request
@@ -171,9 +170,10 @@ def photo(receipt: str, key: str) -> ResponseReturnValue:
         file = current_app.extensions["tsuho.photos"].open(key)
     except PhotoNotFound:
         abort(404)
-    response: Response = send_file(file, mimetype="image/jpeg", max_age=PHOTO_MAX_AGE)
-    # Staff may unpublish it: shared caches keep it no longer than a browser does.
+    response: Response = send_file(file, mimetype="image/jpeg", conditional=True)
+    # Staff may unpublish it: every cache asks again (a 304 while it is still published).
     response.cache_control.public = True
+    response.cache_control.no_cache = True
     return response
 
 

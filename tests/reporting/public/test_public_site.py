@@ -123,6 +123,8 @@ def test_a_report_page_shows_the_answer_its_history_and_published_photos_only(
         with client.get(f"/r/{world.shown}/photos/{key}") as photo:
             assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
             assert b"GPS" not in photo.data and b"TsuhoCam" not in photo.data
+            # Unpublishing must reach every cache: each one asks again before showing it.
+            assert "no-cache" in photo.headers["Cache-Control"]
 
 
 def test_unpublished_and_hidden_photos_and_reports_are_404(
