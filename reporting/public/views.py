@@ -111,7 +111,6 @@ def map_page() -> ResponseReturnValue:
         statuses=REPORT_STATUSES,
         categories=city().categories,
         settings=map_settings(filters),
-        month=now.astimezone(JST).month,
     )
 
 
@@ -135,8 +134,8 @@ def markers() -> ResponseReturnValue:
         current_app.config["PUBLIC_MARKER_LIMIT"],
     )
     response = jsonify(count=found.count, reports=found.reports, cells=found.cells)
-    response.cache_control.public = True
-    response.cache_control.max_age = 60
+    # A report staff hide leaves the map at once: no cache keeps it.
+    response.cache_control.no_cache = True
     return response
 
 

@@ -142,6 +142,15 @@ def test_a_report_page_shows_the_answer_and_a_published_photo_never_an_unpublish
     assert requests.get(f"{site.url}/r/{world.hidden}", timeout=10).status_code == 404
 
 
+def pin(page: Page, point: tuple[float, float]) -> None:
+    """Put the pin by a tap on the map, centred on the point first."""
+    page.evaluate("([lat, lon]) => window.publicForm.map.setView([lat, lon], 16)",
+                  [point[1], point[0]])  # fmt: skip
+    box = page.locator("#pin-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def staff_status(site: Site, receipt: str, status: str) -> None:
     """Change a report's status as staff do, through the dashboard's form."""
     staff = requests.Session()
@@ -160,25 +169,26 @@ def test_the_web_form_files_a_report_from_a_phone_and_the_link_shows_staff_chang
 ) -> None:
     photo = site.tmp / "IMG_0420.jpg"
     photo.write_bytes(jpeg(7, (1200, 900)))
-    page = phone(chromium, geolocation={"longitude": KURASHIKI[0], "latitude": KURASHIKI[1]},
+    page = phone(chromium, geolocation={"longitude": KITA[0], "latitude": KITA[1]},
                  permissions=["geolocation"])  # fmt: skip
     page.goto(site.url + "/report")
-    page.select_option("#kind", "road.pothole")
-    page.set_input_files("#photos", str(photo))
-    # The phone's location is in Kurashiki: refused, naming it.
+    # The phone's location fills the place in.
     page.click("#use-location")
     page.wait_for_function("() => document.getElementById('lat').value !== ''")
+    assert abs(float(page.input_value("#lon")) - KITA[0]) < 0.0001
+    # A pin in Kurashiki is refused, naming it.
+    page.select_option("#kind", "road.pothole")
+    page.set_input_files("#photos", str(photo))
+    pin(page, KURASHIKI)
+    assert abs(float(page.input_value("#lon")) - KURASHIKI[0]) < 0.001, page.input_value("#lon")
     page.check("#consent")
     page.click("form.report-form button[type=submit]")
+    page.wait_for_load_state()
     assert "この地点は倉敷市で、岡山市の外です。" in page.locator(".place .error").text_content()
-    # A pin on the map instead: the map opens at the city's centre, in Kita ward.
+    # A pin in Kita ward is taken.
     page.set_input_files("#photos", str(photo))
     page.check("#consent")
-    box = page.locator("#pin-map").bounding_box()
-    assert box is not None
-    page.evaluate("([lat, lon]) => window.publicForm.map.setView([lat, lon], 16)",
-                  [KITA[1], KITA[0]])  # fmt: skip
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pin(page, KITA)
     assert abs(float(page.input_value("#lat")) - KITA[1]) < 0.001
     page.fill("#note", "歩道に深い穴")
     page.click("form.report-form button[type=submit]")
