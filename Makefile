@@ -82,7 +82,8 @@ demo: setup
 ## test: set up PostGIS, then every test against throwaway databases
 test: $(STAMP)
 	scripts/localdb.sh install
-	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk nginx
+	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk nginx npm
+	scripts/axe-core.sh >/dev/null
 	$(TEST_DB_ENV); $(BIN)/pytest
 
 ## test-fast: the tests not marked slow, for use while working
@@ -102,6 +103,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/staff_map.py
 	$(BIN)/python bench/staff_pages.py
+	$(BIN)/python bench/public_map.py
 
 db:
 	scripts/localdb.sh start

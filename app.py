@@ -20,7 +20,10 @@ from reporting.city_profile import load_profile
 from reporting.db import db
 from reporting.extensions import CookieSessions
 from reporting.extensions import babel
+from reporting.extensions import buffer_static
+from reporting.extensions import compress
 from reporting.extensions import csrf
+from reporting.extensions import limiter
 from reporting.extensions import login_manager
 from reporting.extensions import web_config
 from reporting.line import cli as line_cli
@@ -34,6 +37,7 @@ from reporting.photos.s3 import InvalidStoreUrl
 from reporting.photos.s3 import S3PhotoStore
 from reporting.photos.store import FilesystemPhotoStore
 from reporting.photos.store import PhotoStore
+from reporting.public import views as public_views
 from reporting.staff import admin as staff_admin
 from reporting.staff import auth as staff_auth
 from reporting.staff import operations as staff_ops
@@ -76,6 +80,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.session_interface = CookieSessions((f"{line_webhook.bp.url_prefix}/",))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+    # Registered after Flask-Compress, so it runs before it (after_request runs in reverse).
+    app.after_request(buffer_static)
     babel.init_app(app, locale_selector=staff_auth.select_locale)
     app.register_blueprint(ops.bp)
     # Signed by LINE, not by a browser session: no CSRF token to check. Exempt any other
@@ -92,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)
     app.register_blueprint(staff_ops.bp)
+    app.register_blueprint(public_views.bp)
     commands.register(app)
     app.cli.add_command(line_cli.line)
     app.cli.add_command(token_cli.tokens)

@@ -88,6 +88,17 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class PublicSite:
+    """The public site: whether it is served, and the licence of the data it publishes."""
+
+    enabled: bool = True
+    licence: str = "CC BY 4.0"
+    licence_url: str = "https://creativecommons.org/licenses/by/4.0/deed.ja"
+    # Who to credit; empty means "<city name> 道路・公園損傷通報".
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
 class CityProfile:
     key: str
     name_ja: str
@@ -109,6 +120,12 @@ class CityProfile:
     # A report still open this many days after it came in is overdue (the stats count them).
     overdue_days: int = 14
     retention: Retention = Retention()
+    public: PublicSite = PublicSite()
+
+    @property
+    def attribution(self) -> str:
+        """The credit open data users give: the profile's, or the city's name and the service."""
+        return self.public.attribution or f"{self.name_ja} 道路・公園損傷通報"
 
     @property
     def area_codes(self) -> tuple[str, ...]:
@@ -197,6 +214,7 @@ def load_profile(name: str) -> CityProfile:
         office_hours=_office_hours(raw.get("office_hours", {})),
         overdue_days=_overdue_days(raw.get("overdue_days", 14)),
         retention=_retention(raw.get("retention", {})),
+        public=_public(raw.get("public", {})),
     )
 
 
@@ -221,3 +239,15 @@ def _retention(raw: dict[str, Any]) -> Retention:
     if not all(type(value) is int for value in raw.values()):
         raise InvalidProfile("retention settings are whole numbers")
     return Retention(**raw)
+
+
+def _public(raw: dict[str, Any]) -> PublicSite:
+    known = set(PublicSite.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise InvalidProfile(f"unknown [public] settings: {', '.join(sorted(unknown))}")
+    if type(raw.get("enabled", True)) is not bool:
+        raise InvalidProfile("[public] enabled is true or false")
+    if not all(type(raw[k]) is str for k in known - {"enabled"} if k in raw):
+        raise InvalidProfile("[public] licence, licence_url and attribution are strings")
+    return PublicSite(**raw)

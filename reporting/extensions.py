@@ -1,14 +1,18 @@
-"""The web extensions staff pages rely on, created here and bound to the app in ``create_app``."""
+"""The web extensions the pages rely on, created here and bound to the app in ``create_app``."""
 
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from flask import Request
+from flask import Response
+from flask import request
 from flask.sessions import SecureCookieSession
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
+from flask_compress import Compress
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -48,6 +52,10 @@ def web_config(production: bool) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 26 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "COMPRESS_MIMETYPES": COMPRESSED_TYPES,
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        # Streams (exports, photos) go as they are; static files are read whole first.
+        "COMPRESS_STREAMS": False,
     }
 
 
@@ -65,3 +73,36 @@ class CookieSessions(SecureCookieSessionInterface):
         if request.path.startswith(self.sessionless_prefixes):
             return None
         return super().open_session(app, request)
+
+
+def _client_address() -> str:
+    """The address a request came from (the proxy's client address behind a trusted proxy)."""
+    return request.remote_addr or "unknown"
+
+
+# Limits per client address, counted in RATELIMIT_STORAGE_URI: memory:// counts in each
+# process alone, so a deployment with several web processes or machines names a shared
+# storage (memcached://host:11211 or redis://host:6379).
+limiter = Limiter(_client_address, headers_enabled=True)
+# Static scripts and styles only: pages holding a CSRF token beside reflected input are never
+# compressed (BREACH), and exports stream uncompressed as they always have.
+COMPRESSED_TYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
+compress = Compress()
+
+
+def buffer_static(response: Response) -> Response:
+    """Read a whole static script or style into memory, so Flask-Compress compresses it.
+
+    Flask sends static files as streams, which Flask-Compress would leave uncompressed
+    (COMPRESS_STREAMS is off) or, streaming, never close. They are small (Leaflet is the
+    largest, 150 kB); ranges and conditional answers are left alone.
+    """
+    if (
+        request.endpoint == "static"
+        and response.status_code == 200
+        and response.mimetype in COMPRESSED_TYPES
+        and "Range" not in request.headers
+    ):
+        response.direct_passthrough = False
+        response.make_sequence()
+    return response

@@ -77,6 +77,9 @@ ACTIONS: Final[Mapping[str, Word]] = {
     "unhide": Word("再表示", "shown again"),
     "block": Word("通報者をブロック", "reporter blocked"),
     "unblock": Word("通報者のブロックを解除", "reporter unblocked"),
+    "public_answer": Word("市の回答の変更", "public answer changed"),
+    "photo_published": Word("写真を公開可に", "photo published"),
+    "photo_unpublished": Word("写真を非公開に", "photo unpublished"),
 }
 
 # Who acted (ReportEvent.actor_kind) when it was not a named staff member.
@@ -85,6 +88,7 @@ ACTORS: Final[Mapping[str, Word]] = {
     "system": Word("システム", "system"),
     "open311": Word("Open311", "Open311"),
     "line": Word("LINE", "LINE"),
+    "web": Word("ウェブ", "web"),
     "staff": Word("職員", "staff"),
 }
 
@@ -137,3 +141,12 @@ def kind_word(city: CityProfile, code: str, subcategory: str | None, language: s
     if not subcategory:
         return name
     return f"{name} / {subcategory_word(city, code, subcategory, language)}"
+
+
+def kind_label(city: CityProfile, code: str, subcategory: str | None, language: str) -> str:
+    """Return a kind as the public site shows it: 「道路（穴・陥没）」, "Road (pothole)"."""
+    name = category_word(city, code, language)
+    if not subcategory:
+        return name
+    detail = subcategory_word(city, code, subcategory, language)
+    return f"{name} ({detail})" if language == "en" else f"{name}（{detail}）"

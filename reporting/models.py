@@ -61,8 +61,9 @@ STAFF_ROLES = ("viewer", "staff", "admin")
 # What an API token may do: ``read`` reports (analysts' exports, OGC API) or file them through
 # Open311 (``open311``, a partner app's api_key). Neither can do the other's job.
 TOKEN_SCOPES = ("read", "open311")
-# Where a report came from: the LINE conversation, or a partner app through Open311.
-REPORT_SOURCES = ("line", "open311")
+# Where a report came from: the LINE conversation, a partner app through Open311, or the
+# public site's web form (residents without LINE).
+REPORT_SOURCES = ("line", "open311", "web")
 # Whose photo: the resident's, or the one staff took after the repair (sent to the resident).
 PHOTO_KINDS = ("resident", "after_repair")
 
@@ -163,6 +164,11 @@ class Report(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the report first left "new": the city's first response, for the stats.
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the city says about the report on the public site: written by staff, separate from
+    # internal notes; each change is a "public_answer" event, which is its history.
+    public_answer: Mapped[str | None] = mapped_column(Text)
+    # A web report's private status link: only the SHA-256 of its token is kept.
+    status_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ReportSupporter(Base):
@@ -206,6 +212,9 @@ class Photo(Base):
     thumbnail_key: Mapped[str] = mapped_column(String(200), index=True)
     line_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="resident", server_default="resident")
+    # A resident's photo staff checked (faces, plates, houses) and ticked 「公開可」: the public
+    # site shows it. After-repair photos are the city's own and always shown with the report.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = _created()
 
 

@@ -84,6 +84,14 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         # The address the world reaches the service at (https://...): LINE fetches the images
         # of the city's messages (the after-repair photo) from URLs under it.
         "PUBLIC_URL": env.get("TSUHO_PUBLIC_URL", "").strip() or None,
+        # Above this many reports in its view the public map shows counts per grid cell: what
+        # a phone draws smoothly as separate markers.
+        "PUBLIC_MARKER_LIMIT": _whole_number(env, "PUBLIC_MARKER_LIMIT", 1000),
+        # Where rate limits are counted (Flask-Limiter): memory:// counts in each process
+        # alone; several web processes or machines share memcached:// or redis:// storage.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Web reports one address may send (checks and confirmations each count).
+        "PUBLIC_REPORT_RATE_LIMIT": env.get("PUBLIC_REPORT_RATE_LIMIT", "10 per hour;30 per day"),
         # No ping before each checkout: it costs a round trip per request. A connection the
         # server dropped fails one request instead (the webhook answers 503 and LINE
         # redelivers), and the pool is then refreshed.

@@ -126,3 +126,27 @@ def test_a_profile_file_by_path(tmp_path: Path) -> None:
     profile = load_profile(str(path))
     assert profile.key == "mycity"
     assert profile.notify_status_changes is False
+
+
+def test_the_public_site_is_on_with_cc_by_unless_the_profile_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    meguro = load_profile("meguro")
+    assert meguro.public.enabled and meguro.public.licence == "CC BY 4.0"
+    assert meguro.attribution == "目黒区 道路・公園損傷通報"
+    text = Path("reporting/city_profiles/meguro.toml").read_text(encoding="utf-8")
+    path = tmp_path / "closed.toml"
+    path.write_text(text + '\n[public]\nenabled = false\nlicence = "CC0 1.0"\n')
+    closed = load_profile(str(path))
+    assert not closed.public.enabled and closed.public.licence == "CC0 1.0"
+
+
+@pytest.mark.parametrize(
+    "table", ['enabled = "no"', 'licence = 4', 'colour = "blue"']
+)
+def test_a_wrong_public_setting_is_refused(tmp_path: Path, table: str) -> None:
+    text = Path("reporting/city_profiles/meguro.toml").read_text(encoding="utf-8")
+    path = tmp_path / "wrong.toml"
+    path.write_text(text + f"\n[public]\n{table}\n")
+    with pytest.raises(InvalidProfile, match=r"\[public\]"):
+        load_profile(str(path))

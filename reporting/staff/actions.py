@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from reporting import glossary
 from reporting.city_profile import CityProfile
+from reporting.models import Photo
 from reporting.models import Report
 from reporting.models import ReportEvent
 from reporting.models import Resident
@@ -191,3 +192,39 @@ def each(reports: Sequence[Report], action: Callable[[Report], Any]) -> BulkOutc
         else:
             outcome.changed.append(report.id)
     return outcome
+
+
+# The city's public answer is shown to anyone: as long as a short notice, never a document.
+MAX_PUBLIC_ANSWER = 2000
+
+
+def set_public_answer(
+    session: Session, report: Report, answer: str | None, *, actor: Actor, now: datetime
+) -> ReportEvent:
+    """Write what the public site says the city did about the report (blank takes it away).
+
+    The event keeps the text before and after: the answer's history, which the public
+    report page shows without who wrote it.
+    """
+    answer = (answer or "").replace("\r\n", "\n").strip() or None
+    if answer is not None and len(answer) > MAX_PUBLIC_ANSWER:
+        raise ActionRefused("answer_length")
+    if answer == report.public_answer:
+        raise ActionRefused("unchanged")
+    before, report.public_answer, report.updated_at = report.public_answer, answer, now
+    return _audit(session, report, "public_answer", actor, now, before=before, after=answer)
+
+
+def publish_photo(
+    session: Session, report: Report, photo_id: int, published: bool, *, actor: Actor,
+    now: datetime,
+) -> ReportEvent:
+    """Tick or untick 「公開可」 on one of the resident's photos of the report."""
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.report_id != report.id or photo.kind != "resident":
+        raise ActionRefused("no_photo")
+    if photo.published == published:
+        raise ActionRefused("unchanged")
+    photo.published = published
+    action = "photo_published" if published else "photo_unpublished"
+    return _audit(session, report, action, actor, now, photo_id=photo.id)

@@ -53,6 +53,8 @@ REFUSALS = {
                          "characters."),
     "message_characters": _l("The message to the resident holds characters LINE cannot show."),
     "no_reports": _l("Tick the reports to change first."),
+    "answer_length": _l("The public answer is too long: at most 2,000 characters."),
+    "no_photo": _l("That photo is not one of this report's photos from the resident."),
     "text_length": _l("The text is too long: a note or a reason holds at most 4,000 characters."),
 }
 # Free-text fields of the actions and their longest value (the message to the resident has
@@ -200,6 +202,27 @@ def _unblock(report: Report, actor: Actor, now: datetime) -> str:
     return _("The reporter is unblocked.")
 
 
+def _public_answer(report: Report, actor: Actor, now: datetime) -> str:
+    answer = request.form.get("public_answer", "")
+    staff_actions.set_public_answer(db.session(), report, answer, actor=actor, now=now)
+    return _("The public answer is saved.") if report.public_answer else _(
+        "The public answer is removed."
+    )
+
+
+def _publish_photo(report: Report, actor: Actor, now: datetime) -> str:
+    photo_id = request.form.get("photo", "")
+    if not photo_id.isdigit() or len(photo_id) > 18:
+        raise ActionRefused("no_photo")
+    published = request.form.get("published") == "1"
+    staff_actions.publish_photo(
+        db.session(), report, int(photo_id), published, actor=actor, now=now
+    )
+    if published:
+        return _("The photo is shown on the public site.")
+    return _("The photo is no longer shown on the public site.")
+
+
 def _post(action: Action) -> Callable[[int], ResponseReturnValue]:
     @role_required("staff")
     def view(report_id: int) -> ResponseReturnValue:
@@ -223,6 +246,8 @@ ACTIONS = {
         "unhide": _unhide,
         "block": _block,
         "unblock": _unblock,
+        "public_answer": _public_answer,
+        "publish_photo": _publish_photo,
     }.items()
 }
 
