@@ -2,7 +2,7 @@
 web reports' private status links and the source ``web``.
 
 Revision ID: i15_public_side
-Revises: i16_operations
+Revises: i13_hardening
 Create Date: 2026-12-03
 """
 
