@@ -81,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Open311 apps post with an api_key, never with a browser session.
     csrf.exempt(open311.bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(open311.discovery_bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)

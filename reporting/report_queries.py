@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session
 
 from gis import bbox
 from gis import geojson
+from gis.crs import CRS84
+from gis.crs import Crs
+from gis.crs import easting_northing
+from gis.crs import project
 from reporting.models import Area
 from reporting.models import Photo
 from reporting.models import Report
@@ -103,6 +107,9 @@ def _conditions(f: ReportFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if f.bbox:
         conditions.append(bbox.intersects(Report.location, f.bbox))
+    if f.crs_box:
+        box = f.crs_box
+        conditions.append(bbox.intersects_in(Report.location, box.corners, box.srid, box.step))
     if f.created_from:
         conditions.append(Report.created_at >= f.created_from)
     if f.created_to:
@@ -117,15 +124,20 @@ def _conditions(f: ReportFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def feature_rows(rows: Rows, *, ordered: bool = False) -> Select[str]:
+def feature_rows(
+    rows: Rows, *, ordered: bool = False, crs: Crs = CRS84, axes: str = "crs"
+) -> Select[str]:
     """Return a select of one GeoJSON Feature text per report row, by id when ``ordered``.
 
-    Streams are not ordered: the order would cost a sort of every feature, and a parallel
-    scan is what keeps a large export fast.
+    Points are in ``crs``, in its own axis order (``axes="crs"``, as the OGC API answers) or
+    easting first (``axes="xy"``, as GIS files are written). Streams are not ordered: the
+    order would cost a sort of every feature, and a parallel scan is what keeps a large
+    export fast.
     """
     row = rows.subquery("report")
     properties = {c.key: c for c in row.c if c.key not in ("id", "location")}
-    features = select(geojson.feature_text(row.c.id, row.c.location, properties))
+    moved = project(row.c.location, crs) if axes == "crs" else easting_northing(row.c.location, crs)
+    features = select(geojson.feature_text(row.c.id, moved, properties, crs.decimals))
     return features.order_by(row.c.id) if ordered else features
 
 

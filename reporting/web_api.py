@@ -10,6 +10,7 @@ from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import request
+from flask_cors import CORS
 from sqlalchemy.exc import SQLAlchemyError
 
 from reporting import access
@@ -58,3 +59,22 @@ def handle_problems(
     bp.register_error_handler(Problem, render)
     bp.register_error_handler(SQLAlchemyError, unavailable)
     bp.register_error_handler(psycopg.Error, unavailable)
+
+
+def allow_cross_origin(bp: Blueprint) -> None:
+    """Let pages of any origin read the blueprint's GETs (CORS), never with credentials.
+
+    ``Access-Control-Allow-Origin: *`` and no ``Allow-Credentials``: a browser sends no cookie
+    and no HTTP authentication of its own cross-origin, so a staff session is never used from
+    another site; a script may still send an API token in its ``Authorization`` header.
+    """
+    CORS(
+        bp,
+        origins="*",
+        send_wildcard=True,
+        supports_credentials=False,
+        methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["Authorization", "Accept", "Accept-Language", "If-None-Match"],
+        expose_headers=["Content-Crs", "ETag", "Link"],
+        max_age=86400,
+    )

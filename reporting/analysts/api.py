@@ -16,6 +16,7 @@ from reporting.report_filters import check_known
 from reporting.report_filters import parse_report_filter
 from reporting.report_queries import Rows
 from reporting.report_queries import report_rows
+from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
 from reporting.web_api import handle_problems
 from reporting.web_api import query_args
@@ -23,6 +24,7 @@ from reporting.web_api import viewer
 
 bp = Blueprint("analyst_api", __name__, url_prefix="/api")
 handle_problems(bp)
+allow_cross_origin(bp)
 
 
 def _rows() -> Rows:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import bbox
+from gis import crs as crs_
 from gis import geojson
 from gis.ogc_features import DEFAULT_LIMIT
 from gis.ogc_features import MAX_LIMIT
@@ -43,8 +44,8 @@ WARDS = "wards"
 
 PAGING = ("limit", "offset", "f")
 ITEM_PARAMETERS = {
-    REPORTS: (*PAGING, "bbox", "datetime", "status", "category", "ward"),
-    WARDS: (*PAGING, "bbox", "datetime"),
+    REPORTS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime", "status", "category", "ward"),
+    WARDS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime"),
 }
 
 
@@ -54,11 +55,29 @@ class Page:
     matched: int
     offset: int
     limit: int
+    crs: crs_.Crs
+
+
+def offered_crs(city: CityProfile) -> tuple[crs_.Crs, ...]:
+    """The CRSs the collections are served in: WGS 84, JGD2011 and the city's zones."""
+    return crs_.offered(city.plane_rectangular_zones)
+
+
+def chosen_crs(args: Args, city: CityProfile) -> crs_.Crs:
+    """Return the CRS the ``crs`` parameter asks for (CRS84 without one), or raise."""
+    text = single(args, "crs")
+    if text is None:
+        return crs_.CRS84
+    try:
+        return crs_.find(text, offered_crs(city))
+    except ValueError as exc:
+        raise BadParameter("crs", str(exc)) from None
 
 
 def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> list[Collection]:
     """Return both collections, with their extents when given (see ``extents``)."""
     extents = extents or {}
+    crs_uris = tuple(c.uri for c in offered_crs(city))
     categories = tuple(c.code for c in city.categories)
     return [
         Collection(
@@ -66,6 +85,7 @@ def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> 
             title=f"{city.name_en}: damage reports",
             description=f"{city.name_ja}の道路・公園の損傷通報 (road and park damage reports)",
             extent=extents.get(REPORTS, Extent()),
+            crs=crs_uris,
             parameters=(
                 QueryParameter("status", "Report status.", REPORT_STATUSES),
                 QueryParameter("category", "Report category.", categories),
@@ -81,6 +101,7 @@ def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> 
             title=f"{city.name_en}: wards and neighbouring municipalities",
             description="行政区域 (MLIT N03); in_service_area marks the city's own.",
             extent=extents.get(WARDS, Extent()),
+            crs=crs_uris,
             feature_id="string",
             temporal=False,
         ),
@@ -125,30 +146,43 @@ def items_page(
     check_known(args, ITEM_PARAMETERS[collection_id])
     check_format(args)
     limit, offset = _paging(args)
+    crs = chosen_crs(args, city)
     report_filter = parse_report_filter(
-        args, categories=[c.code for c in city.categories], wards=city.service_area
+        args,
+        categories=[c.code for c in city.categories],
+        wards=city.service_area,
+        crs_choices=offered_crs(city),
     )
     if collection_id == REPORTS:
         rows = report_rows(report_filter, visibility)
         matched = _count(session, rows)
         page = rows.order_by(Report.id).limit(limit).offset(offset)
-        features = list(session.scalars(feature_rows(page, ordered=True)))
+        features = list(session.scalars(feature_rows(page, ordered=True, crs=crs)))
     else:
-        wards = _ward_rows(report_filter.bbox)
+        wards = _ward_rows(report_filter)
         matched = _count(session, wards)
         page = wards.order_by(Area.code).limit(limit).offset(offset)
-        features = list(session.scalars(_ward_features(page)))
-    return Page(features, matched, offset, limit)
+        features = list(session.scalars(_ward_features(page, crs)))
+    return Page(features, matched, offset, limit, crs)
 
 
-def feature(session: Session, collection_id: str, feature_id: str, visibility: Visibility) -> str:
-    """Return one feature's GeoJSON text, or raise NotFound."""
+def feature(
+    session: Session,
+    collection_id: str,
+    feature_id: str,
+    visibility: Visibility,
+    crs: crs_.Crs = crs_.CRS84,
+) -> str:
+    """Return one feature's GeoJSON text in ``crs``, or raise NotFound."""
     text = None
     if collection_id == REPORTS and feature_id.isascii() and feature_id.isdigit():
+        if int(feature_id) >= 2**63:
+            raise NotFound(f"no feature {feature_id!r} in {collection_id}")
         rows = report_rows(ReportFilter(), visibility).where(Report.id == int(feature_id))
-        text = session.scalar(feature_rows(rows))
+        text = session.scalar(feature_rows(rows, crs=crs))
     elif collection_id == WARDS:
-        text = session.scalar(_ward_features(_ward_rows(None).where(Area.code == feature_id)))
+        rows = _ward_rows(ReportFilter()).where(Area.code == feature_id)
+        text = session.scalar(_ward_features(rows, crs))
     elif collection_id != REPORTS:
         raise NotFound(f"no collection {collection_id!r}; there are {REPORTS} and {WARDS}")
     if text is None:
@@ -157,10 +191,10 @@ def feature(session: Session, collection_id: str, feature_id: str, visibility: V
 
 
 def check_format(args: Args) -> None:
-    """Accept ``f=json`` (or no ``f``): JSON is the only encoding served."""
+    """Accept ``f=json`` or ``f=html`` (or no ``f``)."""
     f = single(args, "f")
-    if f is not None and f not in ("json", "geojson"):
-        raise BadParameter("f", "only json is served")
+    if f is not None and f not in ("json", "geojson", "html"):
+        raise BadParameter("f", "json or html")
 
 
 def _paging(args: Args) -> tuple[int, int]:
@@ -182,12 +216,19 @@ def _count(session: Session, rows: Rows) -> int:
     return session.scalar(select(func.count()).select_from(rows.subquery())) or 0
 
 
-def _ward_rows(box: bbox.Bbox | None) -> Rows:
+def _ward_rows(report_filter: ReportFilter) -> Rows:
     rows = select(Area.code, Area.name_ja, Area.name_en, Area.kind, Area.in_service_area, Area.geom)
-    return rows.where(bbox.intersects(Area.geom, box)) if box else rows
+    if report_filter.bbox:
+        rows = rows.where(bbox.intersects(Area.geom, report_filter.bbox))
+    if report_filter.crs_box:
+        box = report_filter.crs_box
+        rows = rows.where(bbox.intersects_in(Area.geom, box.corners, box.srid, box.step))
+    return rows
 
 
-def _ward_features(rows: Rows) -> Select[str]:
+def _ward_features(rows: Rows, crs: crs_.Crs = crs_.CRS84) -> Select[str]:
     row = rows.subquery("area")
     properties = {c.key: c for c in row.c if c.key != "geom"}
-    return select(geojson.feature_text(row.c.code, row.c.geom, properties)).order_by(row.c.code)
+    geometry = crs_.project(row.c.geom, crs)
+    text = geojson.feature_text(row.c.code, geometry, properties, crs.decimals)
+    return select(text).order_by(row.c.code)

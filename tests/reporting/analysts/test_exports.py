@@ -183,7 +183,7 @@ def test_the_city_code_takes_all_its_wards(client: FlaskClient, world: World) ->
         ("datetime=yesterday", "datetime"),
         ("datetime=2026-11-05/2026-11-01", "datetime"),
         ("datetime=", "datetime"),
-        ("status=open", "status"),
+        ("status=opened", "status"),
         ("status=", "status"),
         ("category=graffiti", "category"),
         ("ward=33202", "ward"),
