@@ -1,9 +1,10 @@
 """Who is asking for report data, and what they may see: staff, a token holder, or the public.
 
 Analysts send ``Authorization: Bearer <token>``, or the token as the password of HTTP Basic
-authentication (any user name), which QGIS, GDAL, Excel and ArcGIS can all send. A token is shown once when it is made; the
-database keeps only its SHA-256 hash and its first characters, the prefix, by which it is
-found (and which ``tokens list`` shows, so an administrator can tell tokens apart).
+authentication (any user name), which QGIS, GDAL, Excel and ArcGIS can all send. A token
+is shown once when it is made; the database keeps only its SHA-256 hash and its first
+characters, the prefix, by which it is found (and which ``tokens list`` shows, so an
+administrator can tell tokens apart).
 A city whose profile sets ``public_exports`` serves anonymised data to anyone without one.
 
 Each token has one scope: ``read`` (an analyst's, for exports and the OGC API) or ``open311``

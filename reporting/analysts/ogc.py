@@ -30,6 +30,7 @@ from reporting.report_filters import single
 from reporting.report_queries import prepare_transaction
 from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
+from reporting.web_api import compress_answers
 from reporting.web_api import handle_problems
 from reporting.web_api import query_args
 from reporting.web_api import viewer
@@ -37,6 +38,7 @@ from reporting.web_api import viewer
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 handle_problems(bp)
 allow_cross_origin(bp)
+compress_answers(bp)
 
 # Set by each page's links themselves; every other parameter is carried along.
 PAGING = ("limit", "offset")
@@ -61,7 +63,8 @@ def _cached(response: Response) -> Response:
     response.cache_control.private = True
     response.vary.add("Authorization")
     response.vary.add("Accept")
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _wants_html(args: Any) -> bool:
@@ -131,7 +134,9 @@ def api() -> ResponseReturnValue:
             }
             for path, item in document["paths"].items()
         ]
-        links = [ogc_features.link(f"{_base()}/api", "service-desc", ogc_features.OPENAPI, "OpenAPI")]
+        links = [
+            ogc_features.link(f"{_base()}/api", "service-desc", ogc_features.OPENAPI, "OpenAPI")
+        ]
         return _cached(_html(f"{_title()}: API", links, operations=operations))
     return _json(document, ogc_features.OPENAPI, cache=True)
 

@@ -18,9 +18,8 @@ MEDIA_TYPES = ("text/xml", "application/json")
 
 def document(city: CityProfile, endpoint_url: str) -> dict[str, Any]:
     """Return the discovery document for the city's one production endpoint."""
-    key = (
-        "An app files requests with an Open311 key (api_key) the city gives it"
-        + ("; reading requests needs one too." if city.open311_requires_key else ".")
+    key = "An app files requests with an Open311 key (api_key) the city gives it" + (
+        "; reading requests needs one too." if city.open311_requires_key else "."
     )
     return {
         "changeset": CHANGESET,

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
+from geoalchemy2 import Geography
 from sqlalchemy import ColumnElement
 from sqlalchemy import Subquery
-from geoalchemy2 import Geography
 from sqlalchemy import and_
 from sqlalchemy import cast
 from sqlalchemy import func

@@ -1,6 +1,5 @@
 """Clients nobody here wrote, against Tsuho under gunicorn: georeport, OWSLib, GDAL, pandas."""
 
-import io
 import os
 import shutil
 import subprocess
@@ -8,17 +7,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import psycopg
 import pytest
-import requests
 from georeport import GeoReport
 
 from reporting.settings import libpq_url
 from tests.conftest import Databases
 from tests.processes import gunicorn
-from tests.reporting.export_world import HIDDEN_NOTE
-from tests.reporting.export_world import LINE_ID
 from tests.reporting.export_world import World
 from tests.reporting.export_world import seed
 
@@ -42,7 +37,11 @@ class Server:
 
     def gdal(self, *args: str, basic: bool = True) -> str:
         """Run a GDAL program sending the token as the Basic password, as QGIS would."""
-        env = {**os.environ, "GDAL_HTTP_AUTH": "BASIC", "GDAL_HTTP_USERPWD": f"token:{self.world.token}"}
+        env = {
+            **os.environ,
+            "GDAL_HTTP_AUTH": "BASIC",
+            "GDAL_HTTP_USERPWD": f"token:{self.world.token}",
+        }
         if not basic:
             env = {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: Bearer {self.world.token}"}
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
@@ -81,7 +80,9 @@ def test_georeport_lists_services_and_requests_without_a_key(server: Server) -> 
     assert "road.pothole" in {s["service_code"] for s in services}
     found = client.get_service_requests()
     receipts = {r["service_request_id"] for r in found}
-    (expected,) = zip(*server.rows("SELECT receipt_number FROM reports WHERE NOT hidden"), strict=True)
+    (expected,) = zip(
+        *server.rows("SELECT receipt_number FROM reports WHERE NOT hidden"), strict=True
+    )
     assert receipts == set(expected)
     assert all(r["description"] is None for r in found)
     one = client.get_service_request(found[0]["service_request_id"])

@@ -73,7 +73,8 @@ def test_collections_have_extents_and_links(client: FlaskClient, world: World) -
     assert set(found) == {"reports", "wards"}
     reports = found["reports"]
     assert reports["itemType"] == "feature" and reports["crs"][0] == CRS84
-    assert reports["storageCrs"] == CRS84 and "http://www.opengis.net/def/crs/EPSG/0/6673" in reports["crs"]
+    assert reports["storageCrs"] == CRS84
+    assert "http://www.opengis.net/def/crs/EPSG/0/6673" in reports["crs"]
     west, south, east, north = reports["extent"]["spatial"]["bbox"][0]
     assert 133.8 < west < east < 134.1 and 34.5 < south < north < 34.8
     start, end = reports["extent"]["temporal"]["interval"][0]
