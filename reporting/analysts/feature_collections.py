@@ -23,6 +23,9 @@ from gis.ogc_features import MAX_LIMIT
 from gis.ogc_features import Collection
 from gis.ogc_features import Extent
 from gis.ogc_features import QueryParameter
+from reporting.analysts.exports import LANGUAGES
+from reporting.analysts.exports import labels
+from reporting.analysts.exports import language
 from reporting.city_profile import CityProfile
 from reporting.models import REPORT_STATUSES
 from reporting.models import Area
@@ -34,8 +37,10 @@ from reporting.report_filters import ReportFilter
 from reporting.report_filters import check_known
 from reporting.report_filters import parse_report_filter
 from reporting.report_filters import single
+from reporting.report_queries import Labels
 from reporting.report_queries import Rows
 from reporting.report_queries import Visibility
+from reporting.report_queries import analyst_rows
 from reporting.report_queries import feature_rows
 from reporting.report_queries import report_rows
 
@@ -44,7 +49,7 @@ WARDS = "wards"
 
 PAGING = ("limit", "offset", "f")
 ITEM_PARAMETERS = {
-    REPORTS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime", "status", "category", "ward"),
+    REPORTS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime", "status", "category", "ward", "lang"),
     WARDS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime"),
 }
 
@@ -94,6 +99,7 @@ def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> 
                     "Area code; a city's code takes its wards.",
                     tuple(sorted(city.service_area)),
                 ),
+                QueryParameter("lang", "The labels' language (ja by default).", LANGUAGES),
             ),
         ),
         Collection(
@@ -154,7 +160,7 @@ def items_page(
         crs_choices=offered_crs(city),
     )
     if collection_id == REPORTS:
-        rows = report_rows(report_filter, visibility)
+        rows = analyst_rows(report_filter, visibility, labels(city, language(args)))
         matched = _count(session, rows)
         page = rows.order_by(Report.id).limit(limit).offset(offset)
         features = list(session.scalars(feature_rows(page, ordered=True, crs=crs)))
@@ -172,14 +178,15 @@ def feature(
     feature_id: str,
     visibility: Visibility,
     crs: crs_.Crs = crs_.CRS84,
+    words: Labels | None = None,
 ) -> str:
     """Return one feature's GeoJSON text in ``crs``, or raise NotFound."""
     text = None
     if collection_id == REPORTS and feature_id.isascii() and feature_id.isdigit():
         if int(feature_id) >= 2**63:
             raise NotFound(f"no feature {feature_id!r} in {collection_id}")
-        rows = report_rows(ReportFilter(), visibility).where(Report.id == int(feature_id))
-        text = session.scalar(feature_rows(rows, crs=crs))
+        rows = analyst_rows(ReportFilter(), visibility, words or Labels())
+        text = session.scalar(feature_rows(rows.where(Report.id == int(feature_id)), crs=crs))
     elif collection_id == WARDS:
         rows = _ward_rows(ReportFilter()).where(Area.code == feature_id)
         text = session.scalar(_ward_features(rows, crs))

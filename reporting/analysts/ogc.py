@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from gis import geojson
 from gis import ogc_features
 from gis import ogc_openapi
+from reporting.analysts import exports
 from reporting.analysts import feature_collections as ogc_collections
 from reporting.db import db
 from reporting.report_filters import check_known
@@ -218,11 +219,14 @@ def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
     """One feature, or 404."""
     who = viewer()
     args = query_args()
-    check_known(args, ("f", "crs"))
+    check_known(args, ("f", "crs", "lang"))
     ogc_collections.check_format(args)
     crs = ogc_collections.chosen_crs(args, city())
+    words = exports.labels(city(), exports.language(args))
     prepare_transaction(db.session())
-    text = ogc_collections.feature(db.session(), collection_id, feature_id, who.visibility, crs)
+    text = ogc_collections.feature(
+        db.session(), collection_id, feature_id, who.visibility, crs, words
+    )
     url = f"{_base()}/collections/{collection_id}"
     document = json.loads(text)
     document["links"] = ogc_features.feature_links(f"{url}/items/{quote(feature_id)}", url)
