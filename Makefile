@@ -82,7 +82,7 @@ demo: setup
 ## test: set up PostGIS, then every test against throwaway databases
 test: $(STAMP)
 	scripts/localdb.sh install
-	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk
+	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk python3-qgis qgis-providers
 	$(TEST_DB_ENV); $(BIN)/pytest
 
 ## test-fast: the tests not marked slow, for use while working

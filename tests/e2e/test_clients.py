@@ -1,6 +1,7 @@
 """Clients nobody here wrote, against Tsuho under gunicorn: georeport, OWSLib, GDAL, pandas."""
 
 import io
+import json
 import os
 import re
 import shutil
@@ -227,6 +228,45 @@ def test_pandas_reads_the_exports_over_http(server: Server) -> None:
     assert pd.api.types.is_datetime64_any_dtype(table["created_at"])
     assert len(table) == len(server.visible())
     assert HIDDEN_NOTE not in body.decode("utf-8-sig") and LINE_ID not in body.decode("utf-8-sig")
+
+
+# --- QGIS (Debian's python3-qgis, headless) --------------------------------------------------
+
+QGIS_SCRIPT = Path(__file__).parent / "qgis" / "open_layers.py"
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def test_qgis_opens_both_collections_with_the_token_in_a_basic_config(server: Server) -> None:
+    probe = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, text=True, timeout=60
+    )
+    if probe.returncode != 0:
+        pytest.fail("QGIS is missing: scripts/system-packages.sh python3-qgis (make test does it)")
+    home = server.tmp / "qgis-home"
+    home.mkdir(mode=0o700)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        "QGIS_AUTH_DB_DIR_PATH": str(home),
+        "XDG_RUNTIME_DIR": str(home),
+    }
+    done = subprocess.run(
+        [SYSTEM_PYTHON, str(QGIS_SCRIPT), server.url, server.world.token],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    reports, wards = found["reports"], found["wards"]
+    assert reports["valid"] and wards["valid"], found
+    assert reports["count"] == len(server.visible())
+    (receipts,) = zip(*server.rows("SELECT receipt_number FROM reports WHERE NOT hidden"))
+    assert reports["receipt_number"] == sorted(receipts)
+    assert {"receipt_number", "status_label", "created_at"} <= set(reports["fields"])
+    (areas,) = server.rows("SELECT count(*) FROM areas")[0]
+    assert wards["count"] == areas
+    # Every page went through with the token as the Basic password.
+    assert '"status": "401"' not in server.log.read_text()
 
 
 # --- a page of another origin, in Chromium ----------------------------------------------------
