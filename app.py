@@ -35,6 +35,7 @@ from reporting.photos.s3 import S3PhotoStore
 from reporting.photos.store import FilesystemPhotoStore
 from reporting.photos.store import PhotoStore
 from reporting.staff import admin as staff_admin
+from reporting.staff import api_tokens as staff_tokens
 from reporting.staff import auth as staff_auth
 from reporting.staff import operations as staff_ops
 from reporting.staff import views as staff_views
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)
+    app.register_blueprint(staff_tokens.bp)
     app.register_blueprint(staff_ops.bp)
     commands.register(app)
     app.cli.add_command(line_cli.line)

@@ -260,7 +260,7 @@ def test_qgis_opens_both_collections_with_the_token_in_a_basic_config(server: Se
     reports, wards = found["reports"], found["wards"]
     assert reports["valid"] and wards["valid"], found
     assert reports["count"] == len(server.visible())
-    (receipts,) = zip(*server.rows("SELECT receipt_number FROM reports WHERE NOT hidden"))
+    receipts = [r for (r,) in server.rows("SELECT receipt_number FROM reports WHERE NOT hidden")]
     assert reports["receipt_number"] == sorted(receipts)
     assert {"receipt_number", "status_label", "created_at"} <= set(reports["fields"])
     (areas,) = server.rows("SELECT count(*) FROM areas")[0]
