@@ -82,7 +82,7 @@ demo: setup
 ## test: set up PostGIS, then every test against throwaway databases
 test: $(STAMP)
 	scripts/localdb.sh install
-	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk nginx npm
+	scripts/system-packages.sh gdal-bin chromium fonts-noto-cjk nginx npm python3-qgis qgis-providers
 	scripts/axe-core.sh >/dev/null
 	$(TEST_DB_ENV); $(BIN)/pytest
 

@@ -39,6 +39,7 @@ from reporting.photos.store import FilesystemPhotoStore
 from reporting.photos.store import PhotoStore
 from reporting.public import views as public_views
 from reporting.staff import admin as staff_admin
+from reporting.staff import api_tokens as staff_tokens
 from reporting.staff import auth as staff_auth
 from reporting.staff import operations as staff_ops
 from reporting.staff import views as staff_views
@@ -96,9 +97,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Open311 apps post with an api_key, never with a browser session.
     csrf.exempt(open311.bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(open311.discovery_bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(staff_admin.bp)
+    app.register_blueprint(staff_tokens.bp)
     app.register_blueprint(staff_ops.bp)
     app.register_blueprint(public_views.bp)
     commands.register(app)

@@ -55,10 +55,12 @@ from bench.machine import wait_quiet  # noqa: E402
 from gis import geojson  # noqa: E402
 from reporting import access  # noqa: E402
 from reporting.analysts import pg_copy  # noqa: E402
+from reporting.analysts.exports import labels  # noqa: E402
+from reporting.city_profile import load_profile  # noqa: E402
 from reporting.report_filters import ReportFilter  # noqa: E402
 from reporting.report_queries import Visibility  # noqa: E402
+from reporting.report_queries import analyst_rows  # noqa: E402
 from reporting.report_queries import feature_rows  # noqa: E402
-from reporting.report_queries import report_rows  # noqa: E402
 from reporting.settings import database_url  # noqa: E402
 
 VARIANTS = ("floor", "tsuho", "ogr2ogr", "sscursor")
@@ -99,13 +101,15 @@ def prepare(url: str, rows: int) -> str:
     return token
 
 
-def export_statement(url: str) -> tuple[str, int]:
-    """Return the export's SQL as Tsuho runs it (token view), and how many features it has."""
+def export_statement(url: str, site: str) -> tuple[str, int]:
+    """Return the export's SQL as Tsuho runs it (token view, Japanese labels, links to the
+    staff pages of ``site``), and how many features it has."""
     from sqlalchemy import create_engine
     from sqlalchemy import pool
 
     engine = create_engine(database_url(url), poolclass=pool.NullPool)
-    rows = report_rows(ReportFilter(), Visibility(notes=True))
+    words = labels(load_profile("okayama"), "ja")
+    rows = analyst_rows(ReportFilter(), Visibility(notes=True), words, f"{site}/staff/reports/")
     compiled = feature_rows(rows).compile(engine, compile_kwargs={"render_postcompile": True})
     with psycopg.connect(url) as conn:
         statement = psycopg.ClientCursor(conn).mogrify(compiled.string, compiled.params)
@@ -114,13 +118,28 @@ def export_statement(url: str) -> tuple[str, int]:
     return statement, count[0] if count else 0
 
 
+# The same rows and joins as Tsuho's export, without the labels.
 OGR_SELECT = """
-SELECT r.id, r.receipt_number, r.category, r.subcategory, r.status, r.area_code,
-       a.name_ja AS area_name, r.created_at, r.updated_at, r.resolved_at,
+SELECT r.id, r.receipt_number, r.category, r.subcategory, r.status, r.priority, r.urgent,
+       r.department, r.source, e.manager AS referred_to, o.receipt_number AS duplicate_of,
+       coalesce(s.n, 0) AS supporters, r.address, r.area_code, a.name_ja AS area_name,
+       date_trunc('second', r.created_at) AS created_at,
+       date_trunc('second', r.updated_at) AS updated_at,
+       date_trunc('second', r.acknowledged_at) AS acknowledged_at,
+       date_trunc('second', e.in_progress_at) AS in_progress_at,
+       date_trunc('second', r.resolved_at) AS closed_at,
        coalesce(p.n, 0) AS photo_count, r.note, r.location
 FROM reports r LEFT JOIN areas a ON a.code = r.area_code
 LEFT JOIN (SELECT report_id, count(*) AS n FROM photos GROUP BY report_id) p
        ON p.report_id = r.id
+LEFT JOIN (SELECT report_id, count(*) AS n FROM report_supporters GROUP BY report_id) s
+       ON s.report_id = r.id
+LEFT JOIN (SELECT report_id, min(created_at) FILTER (WHERE to_status = 'in_progress')
+                  AS in_progress_at,
+                  max(data->>'manager') FILTER (WHERE to_status = 'referred') AS manager
+           FROM report_events WHERE action = 'status' GROUP BY report_id) e
+       ON e.report_id = r.id
+LEFT JOIN reports o ON o.id = r.duplicate_of_id
 WHERE NOT r.hidden
 """
 
@@ -340,9 +359,9 @@ def benchmark(args: argparse.Namespace) -> int:
             seed.throwaway_database(server_url, args.keep, "tsuho_bench_exports")
         )
         token = prepare(url, args.rows)
-        statement, features = export_statement(url)
         server = serving.start_gunicorn(url, work)
         stack.callback(serving.stop_gunicorn, server)
+        statement, features = export_statement(url, server.url)
         ctx = {"url": url, "statement": statement, "token": token, "server": server}
         # Warm the caches and the workers' connections; count the floor's bytes once.
         ctx["floor_bytes"] = measure("floor", ctx, 0, count=True).bytes

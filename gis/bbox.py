@@ -25,6 +25,16 @@ class Bbox:
         return [self.west, self.south, self.east, self.north]
 
 
+@dataclass(frozen=True)
+class CrsBox:
+    """A box in another CRS: min x, min y, max x, max y (x = easting) in ``srid``."""
+
+    corners: tuple[float, float, float, float]
+    srid: int
+    # How finely its edges are followed back to lon/lat, in the CRS's unit.
+    step: float
+
+
 def parse_bbox(text: str) -> Bbox:
     """Read ``west,south,east,north`` (or the six numbers of a 3D box, heights ignored).
 
@@ -58,11 +68,36 @@ def _envelope(west: float, south: float, east: float, north: float) -> ColumnEle
 def intersects(
     geometry: ColumnElement[Any] | QueryableAttribute[Any], box: Bbox
 ) -> ColumnElement[bool]:
-    """Return the condition that a geometry touches the box (edges included), index-backed."""
+    """Return the condition that a geometry touches the box (edges included), index-backed.
+
+    Within distance 0 rather than ST_Intersects: a box of zero size (a point's own bbox, as a
+    client asks for what is at a point) is a degenerate polygon that intersects nothing.
+    """
     if box.west <= box.east:
-        return func.ST_Intersects(geometry, _envelope(*box.as_list()))
+        return _touches(geometry, _envelope(*box.as_list()))
     # Across the antimeridian: the part east of it, then the part west of it.
     return or_(
-        func.ST_Intersects(geometry, _envelope(box.west, box.south, 180, box.north)),
-        func.ST_Intersects(geometry, _envelope(-180, box.south, box.east, box.north)),
+        _touches(geometry, _envelope(box.west, box.south, 180, box.north)),
+        _touches(geometry, _envelope(-180, box.south, box.east, box.north)),
+    )
+
+
+def _touches(geometry: Any, envelope: ColumnElement[Any]) -> ColumnElement[bool]:
+    return func.ST_DWithin(geometry, envelope, 0)
+
+
+def intersects_in(
+    geometry: ColumnElement[Any] | QueryableAttribute[Any],
+    corners: tuple[float, float, float, float],
+    srid: int,
+    step: float,
+) -> ColumnElement[bool]:
+    """Return the condition that a geometry touches a box given in another CRS (``srid``,
+    x = easting): exact in that CRS, and index-backed by the box carried back to lon/lat
+    (its edges densified every ``step`` of the CRS's unit, as they curve there, and a little
+    margin)."""
+    box = func.ST_MakeEnvelope(*corners, srid)
+    back = func.ST_Expand(func.ST_Transform(func.ST_Segmentize(box, step), SRID), 0.0001)
+    return func.ST_DWithin(geometry, back, 0) & func.ST_DWithin(
+        func.ST_Transform(geometry, srid), box, 0
     )

@@ -43,15 +43,18 @@ def json_text(value: ColumnElement[Any]) -> ColumnElement[str]:
     return func.coalesce(cast(func.to_json(value), Text), _sql_text("null"))
 
 
-def geometry_text(geometry: ColumnElement[Any]) -> ColumnElement[str]:
+def geometry_text(
+    geometry: ColumnElement[Any], decimals: int = COORDINATE_DECIMALS
+) -> ColumnElement[str]:
     """Return SQL for a PostGIS geometry as a GeoJSON geometry object (``null`` when empty)."""
-    return func.coalesce(func.ST_AsGeoJSON(geometry, COORDINATE_DECIMALS), _sql_text("null"))
+    return func.coalesce(func.ST_AsGeoJSON(geometry, decimals), _sql_text("null"))
 
 
 def feature_text(
     feature_id: ColumnElement[Any],
     geometry: ColumnElement[Any],
     properties: Mapping[str, ColumnElement[Any]],
+    decimals: int = COORDINATE_DECIMALS,
 ) -> ColumnElement[str]:
     """Return SQL building one Feature as JSON text, its properties in the order given.
 
@@ -61,7 +64,7 @@ def feature_text(
         _sql_text('{"type":"Feature","id":'),
         json_text(feature_id),
         _sql_text(',"geometry":'),
-        geometry_text(geometry),
+        geometry_text(geometry, decimals),
         _sql_text(',"properties":{'),
     ]
     for i, (name, value) in enumerate(properties.items()):

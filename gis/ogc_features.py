@@ -1,7 +1,8 @@
-"""OGC API - Features Part 1: Core (OGC 17-069r4) documents, built from plain values.
+"""OGC API - Features documents, built from plain values.
 
-Landing page, conformance, collections with their extents, paging links and the OpenAPI 3.0
-definition. JSON and GeoJSON only. The web layer fetches the data and passes it in.
+Part 1: Core (OGC 17-069r4): landing page, conformance, collections with their extents and
+paging links; Part 2: CRS by reference (OGC 18-058r1): each collection's ``crs`` list and
+``storageCrs``. The web layer fetches the data and passes it in.
 """
 
 from collections.abc import Mapping
@@ -22,10 +23,13 @@ OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+HTML = "text/html"
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 )
 
 DEFAULT_LIMIT = 100
@@ -57,6 +61,7 @@ class Collection:
     feature_id: str = "integer"  # the OpenAPI type of featureId
     parameters: tuple[QueryParameter, ...] = field(default=())
     temporal: bool = True
+    crs: tuple[str, ...] = (CRS84,)  # what ``crs`` may ask for; the data is stored in CRS84
 
 
 def link(href: str, rel: str, type_: str, title: str) -> dict[str, str]:
@@ -70,6 +75,8 @@ def landing_page(base: str, title: str, description: str) -> dict[str, Any]:
         "links": [
             link(base, "self", JSON, "This document"),
             link(f"{base}/api", "service-desc", OPENAPI, "The API definition"),
+            link(f"{base}/api?f=html", "service-doc", HTML, "The API documentation"),
+            link(f"{base}?f=html", "alternate", HTML, "This document as HTML"),
             link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
             link(f"{base}/collections", "data", JSON, "The collections"),
         ],
@@ -95,18 +102,22 @@ def collection(base: str, info: Collection) -> dict[str, Any]:
         "description": info.description,
         "links": [
             link(url, "self", JSON, "This collection"),
+            link(f"{url}?f=html", "alternate", HTML, "This collection as HTML"),
             link(f"{url}/items", "items", GEOJSON, f"{info.title}: features"),
         ],
         "extent": extent,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(info.crs),
         "storageCrs": CRS84,
     }
 
 
 def collections(base: str, infos: Sequence[Collection]) -> dict[str, Any]:
     return {
-        "links": [link(f"{base}/collections", "self", JSON, "The collections")],
+        "links": [
+            link(f"{base}/collections", "self", JSON, "The collections"),
+            link(f"{base}/collections?f=html", "alternate", HTML, "The collections as HTML"),
+        ],
         "collections": [collection(base, info) for info in infos],
     }
 
@@ -123,11 +134,14 @@ def items_links(
 ) -> list[dict[str, str]]:
     """Return an items page's links: self, next while more match, prev after the first page."""
 
-    def page(at: int) -> str:
-        query = {**args, "offset": str(at), "limit": str(limit)}
+    def page(at: int, **extra: str) -> str:
+        query = {**args, "offset": str(at), "limit": str(limit), **extra}
         return f"{url}?{urlencode(query)}"
 
-    links = [link(page(offset), "self", GEOJSON, "This page")]
+    links = [
+        link(page(offset), "self", GEOJSON, "This page"),
+        link(page(offset, f="html"), "alternate", HTML, "This page as HTML"),
+    ]
     if offset + returned < matched:
         links.append(link(page(offset + returned), "next", GEOJSON, "Next page"))
     if offset > 0:
@@ -169,6 +183,7 @@ def items_document(
 def feature_links(url: str, collection_url: str) -> list[dict[str, str]]:
     return [
         link(url, "self", GEOJSON, "This feature"),
+        link(f"{url}?f=html", "alternate", HTML, "This feature as HTML"),
         link(collection_url, "collection", JSON, "The collection"),
     ]
 

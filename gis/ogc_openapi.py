@@ -1,4 +1,8 @@
-"""The OpenAPI 3.0 definition of the OGC API - Features endpoints (conformance class oas30)."""
+"""The OpenAPI 3.0 definition of the OGC API - Features endpoints (conformance class oas30).
+
+Parameters follow the standard's own OpenAPI fragments (Part 1's bbox, datetime and limit;
+Part 2's crs and bbox-crs), so generic clients read them as they expect.
+"""
 
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +25,12 @@ _CORE_PARAMETERS: dict[str, Any] = {
         "description": f"Features per page; above {MAX_LIMIT} is treated as {MAX_LIMIT}.",
         "style": "form",
         "explode": False,
-        "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_LIMIT,
+            "default": DEFAULT_LIMIT,
+        },
     },
     "offset": {
         "name": "offset",
@@ -34,16 +43,47 @@ _CORE_PARAMETERS: dict[str, Any] = {
         "name": "bbox",
         "in": "query",
         "required": False,
-        "description": "west,south,east,north in lon/lat (CRS84); edges included.",
+        "description": (
+            "west,south,east,north in lon/lat (CRS84), or in bbox-crs's axis order; edges"
+            " included. Six numbers (with heights) are read as CRS84h, the heights ignored."
+        ),
         "style": "form",
         "explode": False,
-        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+        "schema": {
+            "type": "array",
+            "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+            "items": {"type": "number"},
+        },
+    },
+    "bbox-crs": {
+        "name": "bbox-crs",
+        "in": "query",
+        "required": False,
+        "description": "The CRS of bbox (one of the collection's crs); CRS84 by default.",
+        "style": "form",
+        "explode": False,
+        "schema": {"type": "string", "format": "uri"},
+    },
+    "crs": {
+        "name": "crs",
+        "in": "query",
+        "required": False,
+        "description": (
+            "The CRS of the geometries answered (one of the collection's crs), in its axis"
+            " order; CRS84 by default. The Content-Crs header names it."
+        ),
+        "style": "form",
+        "explode": False,
+        "schema": {"type": "string", "format": "uri"},
     },
     "datetime": {
         "name": "datetime",
         "in": "query",
         "required": False,
-        "description": "Creation time: an instant, a date, or start/end with '..' for open.",
+        "description": (
+            "Reports: their creation time, an RFC 3339 date-time, a date, or start/end with '..'"
+            " for one open end. Wards have no time: the parameter is accepted and ignored."
+        ),
         "style": "form",
         "explode": False,
         "schema": {"type": "string"},
@@ -52,8 +92,8 @@ _CORE_PARAMETERS: dict[str, Any] = {
         "name": "f",
         "in": "query",
         "required": False,
-        "description": "The format; JSON is the only one.",
-        "schema": {"type": "string", "enum": ["json"]},
+        "description": "The format: json, or html to browse.",
+        "schema": {"type": "string", "enum": ["json", "html"]},
     },
     "featureId": {
         "name": "featureId",
@@ -158,18 +198,20 @@ def _filter(parameter: QueryParameter) -> dict[str, Any]:
 
 def _collection_paths(info: Collection) -> dict[str, Any]:
     url = f"/collections/{info.id}"
-    core = ["limit", "offset", "bbox"] + (["datetime"] if info.temporal else [])
+    core = ["limit", "offset", "bbox", "bbox-crs", "datetime", "crs"]
     items_params = [_ref("parameters", name) for name in core]
     items_params += [_filter(p) for p in info.parameters] + [_ref("parameters", "f")]
     features = _json(info.title, GEOJSON, _ref("schemas", "featureCollectionGeoJSON"))
     feature = _json(info.title, GEOJSON, _ref("schemas", "featureGeoJSON"))
     feature["description"] = "The feature"
+    for answer in (features, feature):
+        answer["headers"] = {"Content-Crs": _ref("headers", "Content-Crs")}
     not_found = {"404": _json("No such feature.", PROBLEM, _ref("schemas", "problem"))}
     one = _get(
         f"get_{info.id}_feature",
         f"One feature of {info.title}",
         feature,
-        [_ref("parameters", "featureId"), _ref("parameters", "f")],
+        [_ref("parameters", "featureId"), _ref("parameters", "crs"), _ref("parameters", "f")],
     )
     one["get"]["responses"].update(not_found)
     return {
@@ -205,8 +247,18 @@ def openapi(base: str, title: str, description: str, infos: Sequence[Collection]
         "components": {
             "parameters": _CORE_PARAMETERS,
             "schemas": _SCHEMAS,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "headers": {
+                "Content-Crs": {
+                    "description": "The CRS of the coordinates, a URI in angle brackets.",
+                    "schema": {"type": "string"},
+                }
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                # The same token as the password, any user name: for QGIS, GDAL, Excel.
+                "basic": {"type": "http", "scheme": "basic"},
+            },
         },
         # A token, or none where the city publishes its data.
-        "security": [{"bearer": []}, {}],
+        "security": [{"bearer": []}, {"basic": []}, {}],
     }

@@ -1,8 +1,10 @@
 """Who is asking for report data, and what they may see: staff, a token holder, or the public.
 
-Analysts send ``Authorization: Bearer <token>``. A token is shown once when it is made; the
-database keeps only its SHA-256 hash and its first characters, the prefix, by which it is
-found (and which ``tokens list`` shows, so an administrator can tell tokens apart).
+Analysts send ``Authorization: Bearer <token>``, or the token as the password of HTTP Basic
+authentication (any user name), which QGIS, GDAL, Excel and ArcGIS can all send. A token
+is shown once when it is made; the database keeps only its SHA-256 hash and its first
+characters, the prefix, by which it is found (and which ``tokens list`` shows, so an
+administrator can tell tokens apart).
 A city whose profile sets ``public_exports`` serves anonymised data to anyone without one.
 
 Each token has one scope: ``read`` (an analyst's, for exports and the OGC API) or ``open311``
@@ -11,6 +13,8 @@ accepted for its own scope, so a leaked Open311 key reads no notes and a read to
 no reports.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -70,7 +74,7 @@ def identify(
     hear about its token rather than receive the public view without noticing.
     """
     if authorization:
-        token = _bearer(authorization)
+        token = _presented(authorization)
         record = verify_token(session, token, now)
         if record is None:
             raise Unauthorized("the token is not valid (unknown, revoked, or not a read token)")
@@ -106,11 +110,26 @@ def staff_viewer() -> Viewer | None:
     return None
 
 
-def _bearer(authorization: str) -> str:
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("only bearer tokens are accepted: Authorization: Bearer <token>")
-    return token.strip()
+def _presented(authorization: str) -> str:
+    """Return the token of a Bearer header, or the password of a Basic one (any user name)."""
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("the Basic credentials are not base64 of user:password") from None
+        user, colon, password = decoded.partition(":")
+        # Some tools have room for one secret only, and put it in the user name.
+        token = password or (user if not colon or not password else "")
+        if token:
+            return token
+        raise Unauthorized("send the token as the password of Basic authentication")
+    raise Unauthorized(
+        "send an API token: Authorization: Bearer <token>, or as the Basic password"
+    )
 
 
 def _hash(token: str) -> str:

@@ -121,6 +121,10 @@ class CityProfile:
     overdue_days: int = 14
     retention: Retention = Retention()
     public: PublicSite = PublicSite()
+    # Open311 GET requests are keyless (the spec's public view) unless this is set.
+    open311_requires_key: bool = False
+    # EPSG codes of the plane rectangular zones (JGD2011) covering the city, for the OGC API.
+    plane_rectangular_zones: tuple[int, ...] = ()
 
     @property
     def attribution(self) -> str:
@@ -215,7 +219,20 @@ def load_profile(name: str) -> CityProfile:
         overdue_days=_overdue_days(raw.get("overdue_days", 14)),
         retention=_retention(raw.get("retention", {})),
         public=_public(raw.get("public", {})),
+        open311_requires_key=bool(raw.get("open311_requires_key", False)),
+        plane_rectangular_zones=_zones(raw.get("plane_rectangular_zones", [])),
     )
+
+
+def _zones(value: Any) -> tuple[int, ...]:
+    """JGD2011's plane rectangular zones are EPSG:6669..6687 (zones I..XIX)."""
+    if not isinstance(value, list) or not all(
+        type(code) is int and 6669 <= code <= 6687 for code in value
+    ):
+        raise InvalidProfile(
+            f"plane_rectangular_zones lists EPSG codes 6669..6687 (JGD2011 zones), not {value!r}"
+        )
+    return tuple(value)
 
 
 def _office_hours(raw: dict[str, Any]) -> OfficeHours:

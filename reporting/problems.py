@@ -57,7 +57,8 @@ class Unauthorized(Problem):
     status = HTTPStatus.UNAUTHORIZED
 
     def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Bearer realm="tsuho"'}
+        # Basic too: tools that send a password only when challenged (Excel) then send the token.
+        return {"WWW-Authenticate": 'Bearer realm="tsuho", Basic realm="tsuho", charset="UTF-8"'}
 
 
 class Forbidden(Problem):

@@ -7,9 +7,13 @@ from datetime import datetime
 
 import psycopg
 from flask import Blueprint
+from flask import Flask
 from flask import Response
 from flask import current_app
 from flask import request
+from flask.blueprints import BlueprintSetupState
+from flask_compress import Compress
+from flask_cors import CORS
 from sqlalchemy.exc import SQLAlchemyError
 
 from reporting import access
@@ -67,3 +71,52 @@ def handle_problems(
     bp.register_error_handler(Problem, render)
     bp.register_error_handler(SQLAlchemyError, unavailable)
     bp.register_error_handler(psycopg.Error, unavailable)
+
+
+def allow_cross_origin(bp: Blueprint) -> None:
+    """Let pages of any origin read the blueprint's GETs (CORS), never with credentials.
+
+    ``Access-Control-Allow-Origin: *`` and no ``Allow-Credentials``: a browser sends no cookie
+    and no HTTP authentication of its own cross-origin, so a staff session is never used from
+    another site; a script may still send an API token in its ``Authorization`` header.
+    """
+    CORS(
+        bp,
+        origins="*",
+        send_wildcard=True,
+        supports_credentials=False,
+        methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["Authorization", "Accept", "Accept-Language", "If-None-Match"],
+        expose_headers=["Content-Crs", "ETag", "Link"],
+        max_age=86400,
+    )
+
+
+# Media types worth compressing on the machine-readable blueprints.
+COMPRESSED_TYPES = [
+    "application/json",
+    "application/geo+json",
+    "application/vnd.oai.openapi+json",
+    "application/problem+json",
+    "text/html",
+]
+
+
+def compress_answers(bp: Blueprint) -> None:
+    """Compress the blueprint's answers (gzip, br, zstd) when the client asks for it.
+
+    Flask-Compress is set up for the blueprint alone, not registered app-wide; streamed
+    exports are left as they are (their bytes are the benchmark's).
+    """
+    compress = Compress()
+
+    def setup(state: BlueprintSetupState) -> None:
+        config = state.app.config
+        config.setdefault("COMPRESS_REGISTER", False)
+        config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+        config.setdefault("COMPRESS_STREAMS", False)
+        assert isinstance(state.app, Flask)
+        compress.init_app(state.app)
+
+    bp.record_once(setup)
+    bp.after_request(compress.after_request)

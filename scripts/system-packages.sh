@@ -21,7 +21,7 @@ tool_of() {
 installed() {
     # Packages without a command (fonts) are asked of dpkg instead.
     case "$1" in
-        fonts-*) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" ;;
+        fonts-*|python3-*|qgis-*) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" ;;
         *) command -v "$(tool_of "$1")" >/dev/null ;;
     esac
 }

@@ -19,9 +19,17 @@ from sqlalchemy import Engine
 from sqlalchemy import PoolProxiedConnection
 
 from gis import geojson
+from gis.crs import CRS84
+from gis.crs import Crs
+from reporting import glossary
 from reporting.analysts import pg_copy
+from reporting.city_profile import CityProfile
+from reporting.problems import BadParameter
 from reporting.report_filters import JST
+from reporting.report_filters import Args
+from reporting.report_filters import single
 from reporting.report_queries import TRANSACTION_SETTINGS
+from reporting.report_queries import Labels
 from reporting.report_queries import Rows
 from reporting.report_queries import csv_rows
 from reporting.report_queries import feature_rows
@@ -41,24 +49,57 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def geojson_stream(engine: Engine, rows: Rows, name: str) -> Iterator[bytes]:
-    """Start a GeoJSON FeatureCollection of the rows (see report_rows) and return its chunks."""
+LANGUAGES = ("ja", "en")
+
+
+def language(args: Args) -> str:
+    """Return the language of the labels: ``lang=ja`` (the default) or ``lang=en``."""
+    chosen = single(args, "lang") or "ja"
+    if chosen not in LANGUAGES:
+        raise BadParameter("lang", "ja or en")
+    return chosen
+
+
+def labels(city: CityProfile, lang: str) -> Labels:
+    """Return the words beside the codes, from the glossary and the city's categories."""
+    return Labels(
+        categories={c.code: glossary.category_word(city, c.code, lang) for c in city.categories},
+        subcategories={
+            f"{c.code}.{s.code}": glossary.subcategory_word(city, c.code, s.code, lang)
+            for c in city.categories
+            for s in c.subcategories
+        },
+        statuses=glossary.labels(glossary.STATUSES, lang),
+        priorities=glossary.labels(glossary.PRIORITIES, lang),
+        managers=glossary.labels(glossary.ROAD_MANAGERS, lang),
+    )
+
+
+def geojson_stream(engine: Engine, rows: Rows, name: str, crs: Crs = CRS84) -> Iterator[bytes]:
+    """Start a GeoJSON FeatureCollection of the rows (see analyst_rows) and return its chunks.
+
+    In another CRS than CRS84 the points are easting, northing and the collection names its
+    CRS the way GDAL and QGIS read it (the ``crs`` member of GeoJSON's 2008 draft).
+    """
     raw, conn = _checkout(engine)
     try:
-        sql = _statement(engine, conn, feature_rows(rows))
+        sql = _statement(engine, conn, feature_rows(rows, crs=crs, axes="xy"))
         pg_copy.copy_out(conn, f"COPY ({sql}) TO STDOUT ({pg_copy.JSON_LINES})")
     except BaseException:
         _release(raw, complete=False)
         raise
-    return _geojson_chunks(raw, conn, name)
+    head: dict[str, object] = {"name": name}
+    if crs != CRS84:
+        head["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs.srid}"}}
+    return _geojson_chunks(raw, conn, head)
 
 
 def _geojson_chunks(
-    raw: PoolProxiedConnection, conn: psycopg.Connection, name: str
+    raw: PoolProxiedConnection, conn: psycopg.Connection, head: dict[str, object]
 ) -> Iterator[bytes]:
     complete = False
     try:
-        yield geojson.collection_head(name=name).encode()
+        yield geojson.collection_head(**head).encode()
         separator = geojson.FEATURE_SEPARATOR.encode()
         first = True
         for batch in pg_copy.batches(conn, ROWS_PER_CHUNK):
@@ -73,12 +114,12 @@ def _geojson_chunks(
         _release(raw, complete)
 
 
-def csv_stream(engine: Engine, rows: Rows) -> Iterator[bytes]:
+def csv_stream(engine: Engine, rows: Rows, crs: Crs = CRS84) -> Iterator[bytes]:
     """Start a CSV file of the rows (see csv_rows) and return its chunks."""
     raw, conn = _checkout(engine)
     cursor = conn.cursor(name="tsuho_csv_export")
     try:
-        cursor.execute(_statement(engine, conn, csv_rows(rows)))
+        cursor.execute(_statement(engine, conn, csv_rows(rows, crs)))
         header = [column.name for column in cursor.description or ()]
     except BaseException:
         _release(raw, complete=False, cursor=cursor)
@@ -115,7 +156,9 @@ def csv_cell(value: object) -> str:
     if isinstance(value, str):
         return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, datetime):
-        return value.astimezone(JST).isoformat()
+        return value.astimezone(JST).isoformat(timespec="seconds")
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.7f}".rstrip("0").rstrip(".")
     return str(value)

@@ -16,12 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import bbox
+from gis import crs as crs_
 from gis import geojson
 from gis.ogc_features import DEFAULT_LIMIT
 from gis.ogc_features import MAX_LIMIT
 from gis.ogc_features import Collection
 from gis.ogc_features import Extent
 from gis.ogc_features import QueryParameter
+from reporting.analysts.exports import LANGUAGES
+from reporting.analysts.exports import labels
+from reporting.analysts.exports import language
 from reporting.city_profile import CityProfile
 from reporting.models import REPORT_STATUSES
 from reporting.models import Area
@@ -33,8 +37,10 @@ from reporting.report_filters import ReportFilter
 from reporting.report_filters import check_known
 from reporting.report_filters import parse_report_filter
 from reporting.report_filters import single
+from reporting.report_queries import Labels
 from reporting.report_queries import Rows
 from reporting.report_queries import Visibility
+from reporting.report_queries import analyst_rows
 from reporting.report_queries import feature_rows
 from reporting.report_queries import report_rows
 from reporting.web import inputs
@@ -44,8 +50,8 @@ WARDS = "wards"
 
 PAGING = ("limit", "offset", "f")
 ITEM_PARAMETERS = {
-    REPORTS: (*PAGING, "bbox", "datetime", "status", "category", "ward"),
-    WARDS: (*PAGING, "bbox", "datetime"),
+    REPORTS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime", "status", "category", "ward", "lang"),
+    WARDS: (*PAGING, "bbox", "bbox-crs", "crs", "datetime"),
 }
 
 
@@ -55,11 +61,29 @@ class Page:
     matched: int
     offset: int
     limit: int
+    crs: crs_.Crs
+
+
+def offered_crs(city: CityProfile) -> tuple[crs_.Crs, ...]:
+    """The CRSs the collections are served in: WGS 84, JGD2011 and the city's zones."""
+    return crs_.offered(city.plane_rectangular_zones)
+
+
+def chosen_crs(args: Args, city: CityProfile) -> crs_.Crs:
+    """Return the CRS the ``crs`` parameter asks for (CRS84 without one), or raise."""
+    text = single(args, "crs")
+    if text is None:
+        return crs_.CRS84
+    try:
+        return crs_.find(text, offered_crs(city))
+    except ValueError as exc:
+        raise BadParameter("crs", str(exc)) from None
 
 
 def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> list[Collection]:
     """Return both collections, with their extents when given (see ``extents``)."""
     extents = extents or {}
+    crs_uris = tuple(c.uri for c in offered_crs(city))
     categories = tuple(c.code for c in city.categories)
     return [
         Collection(
@@ -67,6 +91,7 @@ def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> 
             title=f"{city.name_en}: damage reports",
             description=f"{city.name_ja}の道路・公園の損傷通報 (road and park damage reports)",
             extent=extents.get(REPORTS, Extent()),
+            crs=crs_uris,
             parameters=(
                 QueryParameter("status", "Report status.", REPORT_STATUSES),
                 QueryParameter("category", "Report category.", categories),
@@ -75,6 +100,7 @@ def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> 
                     "Area code; a city's code takes its wards.",
                     tuple(sorted(city.service_area)),
                 ),
+                QueryParameter("lang", "The labels' language (ja by default).", LANGUAGES),
             ),
         ),
         Collection(
@@ -82,6 +108,7 @@ def describe(city: CityProfile, extents: Mapping[str, Extent] | None = None) -> 
             title=f"{city.name_en}: wards and neighbouring municipalities",
             description="行政区域 (MLIT N03); in_service_area marks the city's own.",
             extent=extents.get(WARDS, Extent()),
+            crs=crs_uris,
             feature_id="string",
             temporal=False,
         ),
@@ -126,31 +153,43 @@ def items_page(
     check_known(args, ITEM_PARAMETERS[collection_id])
     check_format(args)
     limit, offset = _paging(args)
+    crs = chosen_crs(args, city)
     report_filter = parse_report_filter(
-        args, categories=[c.code for c in city.categories], wards=city.service_area
+        args,
+        categories=[c.code for c in city.categories],
+        wards=city.service_area,
+        crs_choices=offered_crs(city),
     )
     if collection_id == REPORTS:
-        rows = report_rows(report_filter, visibility)
+        rows = analyst_rows(report_filter, visibility, labels(city, language(args)))
         matched = _count(session, rows)
         page = rows.order_by(Report.id).limit(limit).offset(offset)
-        features = list(session.scalars(feature_rows(page, ordered=True)))
+        features = list(session.scalars(feature_rows(page, ordered=True, crs=crs)))
     else:
-        wards = _ward_rows(report_filter.bbox)
+        wards = _ward_rows(report_filter)
         matched = _count(session, wards)
         page = wards.order_by(Area.code).limit(limit).offset(offset)
-        features = list(session.scalars(_ward_features(page)))
-    return Page(features, matched, offset, limit)
+        features = list(session.scalars(_ward_features(page, crs)))
+    return Page(features, matched, offset, limit, crs)
 
 
-def feature(session: Session, collection_id: str, feature_id: str, visibility: Visibility) -> str:
-    """Return one feature's GeoJSON text, or raise NotFound."""
+def feature(
+    session: Session,
+    collection_id: str,
+    feature_id: str,
+    visibility: Visibility,
+    crs: crs_.Crs = crs_.CRS84,
+    words: Labels | None = None,
+) -> str:
+    """Return one feature's GeoJSON text in ``crs``, or raise NotFound."""
     text = None
     report_id = inputs.row_id(feature_id)
     if collection_id == REPORTS and report_id is not None:
-        rows = report_rows(ReportFilter(), visibility).where(Report.id == report_id)
-        text = session.scalar(feature_rows(rows))
+        rows = analyst_rows(ReportFilter(), visibility, words or Labels())
+        text = session.scalar(feature_rows(rows.where(Report.id == report_id), crs=crs))
     elif collection_id == WARDS:
-        text = session.scalar(_ward_features(_ward_rows(None).where(Area.code == feature_id)))
+        rows = _ward_rows(ReportFilter()).where(Area.code == feature_id)
+        text = session.scalar(_ward_features(rows, crs))
     elif collection_id != REPORTS:
         raise NotFound(f"no collection {collection_id!r}; there are {REPORTS} and {WARDS}")
     if text is None:
@@ -159,10 +198,10 @@ def feature(session: Session, collection_id: str, feature_id: str, visibility: V
 
 
 def check_format(args: Args) -> None:
-    """Accept ``f=json`` (or no ``f``): JSON is the only encoding served."""
+    """Accept ``f=json`` or ``f=html`` (or no ``f``)."""
     f = single(args, "f")
-    if f is not None and f not in ("json", "geojson"):
-        raise BadParameter("f", "only json is served")
+    if f is not None and f not in ("json", "geojson", "html"):
+        raise BadParameter("f", "json or html")
 
 
 def _paging(args: Args) -> tuple[int, int]:
@@ -185,12 +224,19 @@ def _count(session: Session, rows: Rows) -> int:
     return session.scalar(select(func.count()).select_from(rows.subquery())) or 0
 
 
-def _ward_rows(box: bbox.Bbox | None) -> Rows:
+def _ward_rows(report_filter: ReportFilter) -> Rows:
     rows = select(Area.code, Area.name_ja, Area.name_en, Area.kind, Area.in_service_area, Area.geom)
-    return rows.where(bbox.intersects(Area.geom, box)) if box else rows
+    if report_filter.bbox:
+        rows = rows.where(bbox.intersects(Area.geom, report_filter.bbox))
+    if report_filter.crs_box:
+        box = report_filter.crs_box
+        rows = rows.where(bbox.intersects_in(Area.geom, box.corners, box.srid, box.step))
+    return rows
 
 
-def _ward_features(rows: Rows) -> Select[str]:
+def _ward_features(rows: Rows, crs: crs_.Crs = crs_.CRS84) -> Select[str]:
     row = rows.subquery("area")
     properties = {c.key: c for c in row.c if c.key != "geom"}
-    return select(geojson.feature_text(row.c.code, row.c.geom, properties)).order_by(row.c.code)
+    geometry = crs_.project(row.c.geom, crs)
+    text = geojson.feature_text(row.c.code, geometry, properties, crs.decimals)
+    return select(text).order_by(row.c.code)

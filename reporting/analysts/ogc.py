@@ -1,7 +1,10 @@
-"""OGC API - Features at /ogc, as QGIS and GDAL read it (JSON and GeoJSON only).
+"""OGC API - Features at /ogc, as QGIS and GDAL read it: JSON, GeoJSON, and HTML to browse.
 
 The landing page, conformance classes and API definition are open; collections and their
-features need what the exports need (a token, or a city in public mode).
+features need what the exports need (a token, Bearer or as the Basic password, or a city in
+public mode). Features come in the CRS ``crs`` asks for (Part 2), named by ``Content-Crs``.
+Every page is HTML when ``f=html`` or the client prefers it (a browser). Metadata pages carry
+an ETag and may be revalidated (304).
 """
 
 import json
@@ -13,23 +16,31 @@ from urllib.parse import quote
 from flask import Blueprint
 from flask import Response
 from flask import current_app
+from flask import render_template
+from flask import request
 from flask import url_for
 from flask.typing import ResponseReturnValue
 
 from gis import geojson
 from gis import ogc_features
 from gis import ogc_openapi
+from reporting.analysts import exports
 from reporting.analysts import feature_collections as ogc_collections
 from reporting.db import db
 from reporting.report_filters import check_known
+from reporting.report_filters import single
 from reporting.report_queries import prepare_transaction
+from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
+from reporting.web_api import compress_answers
 from reporting.web_api import handle_problems
 from reporting.web_api import query_args
 from reporting.web_api import viewer
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 handle_problems(bp)
+allow_cross_origin(bp)
+compress_answers(bp)
 
 # Set by each page's links themselves; every other parameter is carried along.
 PAGING = ("limit", "offset")
@@ -45,8 +56,49 @@ def _base() -> str:
     return url_for("ogc.landing", _external=True).rstrip("/")
 
 
-def _json(document: Any, mimetype: str = ogc_features.JSON) -> Response:
-    return Response(json.dumps(document, ensure_ascii=False), mimetype=mimetype)
+def _json(document: Any, mimetype: str = ogc_features.JSON, *, cache: bool = False) -> Response:
+    response = Response(json.dumps(document, ensure_ascii=False), mimetype=mimetype)
+    return _cached(response) if cache else response
+
+
+def _cached(response: Response) -> Response:
+    """Let clients keep a metadata page and revalidate it: ETag, 304 when unchanged.
+
+    Private, as pages behind a token must not be kept by shared caches.
+    """
+    response.add_etag()
+    response.cache_control.max_age = 60
+    response.cache_control.private = True
+    response.vary.add("Authorization")
+    response.vary.add("Accept")
+    response.make_conditional(request)
+    return response
+
+
+def _wants_html(args: Any) -> bool:
+    """``f=html``, or no ``f`` and a client that prefers HTML (a browser)."""
+    f = single(args, "f")
+    if f is not None:
+        return f == "html"
+    best = request.accept_mimetypes.best_match(
+        [ogc_features.JSON, ogc_features.GEOJSON, ogc_features.HTML]
+    )
+    return best == ogc_features.HTML
+
+
+def _html(title: str, links: list[dict[str, str]], **page: Any) -> Response:
+    values: dict[str, Any] = {
+        "collections": None,
+        "features": None,
+        "properties": None,
+        "operations": None,
+        "conforms": None,
+        "description": None,
+        "matched": None,
+    }
+    values.update(page)
+    body = render_template("ogc/page.html", title=title, links=links, base=_base(), **values)
+    return Response(body, mimetype="text/html")
 
 
 def _title() -> str:
@@ -56,38 +108,80 @@ def _title() -> str:
 @bp.get("/", strict_slashes=False)
 def landing() -> ResponseReturnValue:
     """Link to the API definition, the conformance classes and the collections."""
-    ogc_collections.check_format(query_args())
+    args = _metadata_args()
     description = "Road and park damage reported by residents, and the wards that hold them."
-    return _json(ogc_features.landing_page(_base(), _title(), description))
+    document = ogc_features.landing_page(_base(), _title(), description)
+    if _wants_html(args):
+        return _cached(_html(_title(), document["links"], description=description))
+    return _json(document, cache=True)
 
 
 @bp.get("/conformance")
 def conformance() -> ResponseReturnValue:
-    ogc_collections.check_format(query_args())
-    return _json(ogc_features.conformance())
+    args = _metadata_args()
+    document = ogc_features.conformance()
+    if _wants_html(args):
+        links = [ogc_features.link(f"{_base()}/conformance", "self", ogc_features.JSON, "JSON")]
+        return _cached(_html("Conformance", links, conforms=document["conformsTo"]))
+    return _json(document, cache=True)
 
 
 @bp.get("/api")
 def api() -> ResponseReturnValue:
-    """The OpenAPI 3.0 definition (collections described without their extents)."""
-    ogc_collections.check_format(query_args())
+    """The OpenAPI 3.0 definition (collections described without their extents); its HTML
+    rendering is the service-doc."""
+    args = _metadata_args()
     infos = ogc_collections.describe(city())
     document = ogc_openapi.openapi(_base(), _title(), "OGC API - Features", infos)
-    return _json(document, ogc_features.OPENAPI)
+    if _wants_html(args):
+        operations = [
+            {
+                "path": path,
+                "summary": item["get"]["summary"],
+                "parameters": [_parameter(document, p) for p in item["get"]["parameters"]],
+            }
+            for path, item in document["paths"].items()
+        ]
+        links = [
+            ogc_features.link(f"{_base()}/api", "service-desc", ogc_features.OPENAPI, "OpenAPI")
+        ]
+        return _cached(_html(f"{_title()}: API", links, operations=operations))
+    return _json(document, ogc_features.OPENAPI, cache=True)
+
+
+def _parameter(document: dict[str, Any], parameter: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in parameter:
+        name = parameter["$ref"].rsplit("/", 1)[1]
+        return dict(document["components"]["parameters"][name])
+    return parameter
 
 
 @bp.get("/collections")
 def collections() -> ResponseReturnValue:
-    ogc_collections.check_format(query_args())
-    infos = _described()
-    return _json(ogc_features.collections(_base(), infos))
+    args = _metadata_args()
+    document = ogc_features.collections(_base(), _described())
+    if _wants_html(args):
+        page = {"collections": document["collections"]}
+        return _cached(_html(f"{_title()}: collections", document["links"], **page))
+    return _json(document, cache=True)
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str) -> ResponseReturnValue:
-    ogc_collections.check_format(query_args())
+    args = _metadata_args()
     info = ogc_collections.find(_described(), collection_id)
-    return _json(ogc_features.collection(_base(), info))
+    document = ogc_features.collection(_base(), info)
+    if _wants_html(args):
+        page = {"collections": [document], "description": info.description}
+        return _cached(_html(info.title, document["links"], **page))
+    return _json(document, cache=True)
+
+
+def _metadata_args() -> Any:
+    args = query_args()
+    check_known(args, ("f",))
+    ogc_collections.check_format(args)
+    return args
 
 
 @bp.get("/collections/<collection_id>/items")
@@ -108,7 +202,23 @@ def items(collection_id: str) -> ResponseReturnValue:
         collection_url=url,
         now=datetime.now(UTC),
     )
-    return Response(body, mimetype=geojson.MEDIA_TYPE)
+    if _wants_html(args):
+        document = json.loads(body)
+        features = document["features"]
+        columns = list(dict.fromkeys(k for f in features for k in (f["properties"] or {})))
+        response = _html(
+            f"{collection_id}: features",
+            document["links"],
+            features=features,
+            columns=columns,
+            matched=page.matched,
+            returned=len(features),
+            items_url=f"{url}/items",
+        )
+    else:
+        response = Response(body, mimetype=geojson.MEDIA_TYPE)
+    response.headers["Content-Crs"] = f"<{page.crs.uri}>"
+    return response
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
@@ -116,14 +226,25 @@ def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
     """One feature, or 404."""
     who = viewer()
     args = query_args()
-    check_known(args, ("f",))
+    check_known(args, ("f", "crs", "lang"))
     ogc_collections.check_format(args)
+    crs = ogc_collections.chosen_crs(args, city())
+    words = exports.labels(city(), exports.language(args))
     prepare_transaction(db.session())
-    text = ogc_collections.feature(db.session(), collection_id, feature_id, who.visibility)
+    text = ogc_collections.feature(
+        db.session(), collection_id, feature_id, who.visibility, crs, words
+    )
     url = f"{_base()}/collections/{collection_id}"
     document = json.loads(text)
     document["links"] = ogc_features.feature_links(f"{url}/items/{quote(feature_id)}", url)
-    return _json(document, geojson.MEDIA_TYPE)
+    if _wants_html(args):
+        properties = {"geometry": json.dumps(document["geometry"]), **document["properties"]}
+        title = f"{collection_id} {feature_id}"
+        response = _html(title, document["links"], properties=properties)
+    else:
+        response = _json(document, geojson.MEDIA_TYPE)
+    response.headers["Content-Crs"] = f"<{crs.uri}>"
+    return response
 
 
 def _described() -> list[ogc_features.Collection]:

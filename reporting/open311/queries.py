@@ -5,18 +5,22 @@ report_queries with the public's visibility, whoever asks: no hidden report, no 
 note, nothing that identifies a resident. A service request's id is its receipt number.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 
+from geoalchemy2 import Geography
 from sqlalchemy import ColumnElement
 from sqlalchemy import Subquery
 from sqlalchemy import and_
+from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gis.schema import SRID
 from reporting import access
 from reporting.city_profile import CityProfile
 from reporting.open311.services import OPEN311_STATUSES
@@ -34,16 +38,10 @@ from reporting.report_queries import report_rows
 # The spec's response volume: at most 90 days, and the first 1000 requests.
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
-
-QUERY_PARAMETERS = (
-    "jurisdiction_id",
-    "api_key",
-    "service_request_id",
-    "service_code",
-    "status",
-    "start_date",
-    "end_date",
-)
+# The common extensions' search around a point (lat, long, radius in metres).
+DEFAULT_RADIUS = 1000
+MAX_RADIUS = 50_000
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,9 @@ class RequestQuery:
     statuses: tuple[str, ...] = ()  # Tsuho's states
     start: datetime | None = None
     end: datetime | None = None
+    near: tuple[float, float, float] | None = None  # lon, lat, radius in metres
+    page: int = 1
+    page_size: int = MAX_REQUESTS
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ def parse_query(args: Args, city: CityProfile, now: datetime) -> RequestQuery:
     offered = {s.code: s for s in services(city)}
     start, end = _window(args, now)
     return RequestQuery(
+        near=_near(args),
+        page=_whole(args, "page", 1, MAX_PAGE) or 1,
+        page_size=_whole(args, "page_size", 1, MAX_REQUESTS) or MAX_REQUESTS,
         services=tuple(offered[code] for code in choices(args, "service_code", offered)),
         statuses=tuple(
             state
@@ -113,7 +117,14 @@ def find_requests(session: Session, query: RequestQuery) -> list[RequestRow]:
         selected = selected.where(row.c.receipt_number.in_(query.receipts))
     if query.services:
         selected = selected.where(or_(*[_is(row, s) for s in query.services]))
-    selected = selected.order_by(row.c.created_at.desc(), row.c.id.desc()).limit(MAX_REQUESTS)
+    if query.near:
+        lon, lat, radius = query.near
+        point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+        selected = selected.where(
+            func.ST_DWithin(cast(row.c.location, Geography), cast(point, Geography), radius)
+        )
+    selected = selected.order_by(row.c.created_at.desc(), row.c.id.desc())
+    selected = selected.limit(query.page_size).offset((query.page - 1) * query.page_size)
     return [RequestRow(*found) for found in session.execute(selected)]
 
 
@@ -129,6 +140,41 @@ def _is(row: Subquery, service: Service) -> ColumnElement[bool]:
     if service.subcategory is None:
         return row.c.category == service.category
     return and_(row.c.category == service.category, row.c.subcategory == service.subcategory)
+
+
+def _whole(args: Args, name: str, minimum: int, maximum: int) -> int | None:
+    text = single(args, name)
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()) or not minimum <= int(text) <= maximum:
+        raise BadParameter(name, f"must be a whole number from {minimum} to {maximum}")
+    return int(text)
+
+
+def _number(args: Args, name: str, low: float, high: float) -> float | None:
+    text = single(args, name)
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadParameter(name, "must be a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise BadParameter(name, f"must be a number from {low:g} to {high:g}")
+    return value
+
+
+def _near(args: Args) -> tuple[float, float, float] | None:
+    """Read ``lat``, ``long`` and ``radius`` (metres): the requests within it of the point."""
+    lat, lon = _number(args, "lat", -90, 90), _number(args, "long", -180, 180)
+    radius = _number(args, "radius", 0, MAX_RADIUS)
+    if lat is None and lon is None:
+        if radius is not None:
+            raise BadParameter("radius", "needs lat and long")
+        return None
+    if lat is None or lon is None:
+        raise BadParameter("lat" if lat is None else "long", "lat and long go together")
+    return lon, lat, DEFAULT_RADIUS if radius is None else radius
 
 
 def _listed(args: Args, name: str) -> tuple[str, ...]:

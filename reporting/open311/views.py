@@ -1,10 +1,13 @@
 """Open311 GeoReport v2 at /open311/v2: the city's services, its requests, and filing one.
 
 ``services``, ``requests`` and ``requests/{id}`` answer in JSON or XML, as the path's
-extension says. Requests are read as the public sees them (open311_queries), by anyone when
-the city's profile sets ``public_exports``, otherwise with an analyst's read token, a staff
-session, or an Open311 key as ``api_key``. ``POST requests`` files a report with an Open311
-key (open311_intake). Errors are the spec's list of ``{code, description}``; every
+extension says. Requests are read as the public sees them (open311_queries), by anyone, as
+GeoReport v2 intends; a city whose profile sets ``open311_requires_key`` asks for an Open311
+key as ``api_key`` (or an analyst's token, or a staff session). GETs ignore parameters they
+do not know (clients send the common extensions: ``extensions``, ``lang``, ``attribute[...]``),
+and take ``page``/``page_size`` and ``lat``/``long``/``radius``. ``POST requests`` files a
+report with an Open311 key (open311_intake). ``/open311/discovery.json`` (or ``.xml``) is the
+Service Discovery document. Errors are the spec's list of ``{code, description}``; every
 credential problem is a 403, as the spec asks.
 """
 
@@ -19,11 +22,13 @@ from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import request
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from reporting import access
 from reporting.db import db
+from reporting.open311 import discovery as open311_discovery
 from reporting.open311 import format as open311_format
 from reporting.open311 import intake as open311_intake
 from reporting.open311 import queries as open311_queries
@@ -35,8 +40,8 @@ from reporting.problems import NotFound
 from reporting.problems import Problem
 from reporting.problems import Unauthorized
 from reporting.report_filters import Args
-from reporting.report_filters import check_known
 from reporting.report_filters import single
+from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
 from reporting.web_api import handle_problems
 from reporting.web_api import query_args
@@ -45,6 +50,7 @@ from reporting.web_api import viewer
 log = logging.getLogger(__name__)
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+discovery_bp = Blueprint("open311_discovery", __name__, url_prefix="/open311")
 
 # The largest photo the cleaner takes, and room for the form around it.
 MAX_BODY = PhotoLimits().max_bytes + 1024 * 1024
@@ -54,7 +60,7 @@ REQUESTS = ("service_requests", "request")
 @bp.get("/services.<fmt>")
 def services(fmt: str) -> ResponseReturnValue:
     """The city's categories, one service per subcategory; open to all, a key is not looked at."""
-    _args(fmt, ("jurisdiction_id", "api_key"))
+    _args(fmt)
     found = open311_services.services(city())
     return _render([open311_format.service_record(s) for s in found], fmt, "services", "service")
 
@@ -62,14 +68,14 @@ def services(fmt: str) -> ResponseReturnValue:
 @bp.get("/services/<code>.<fmt>")
 def service_definition(code: str, fmt: str) -> ResponseReturnValue:
     """No service asks for extra fields (metadata is false), so none has a definition."""
-    _args(fmt, ("jurisdiction_id",))
+    _args(fmt)
     raise NotFound(f"service_code {code!r} has no definition: no service has metadata")
 
 
 @bp.get("/requests.<fmt>")
 def requests(fmt: str) -> ResponseReturnValue:
-    """The public reports of the last 90 days (or as filtered), newest first, at most 1000."""
-    args = _args(fmt, open311_queries.QUERY_PARAMETERS)
+    """The public reports of the last 90 days (or as filtered), newest first, a page at a time."""
+    args = _args(fmt)
     _reader(args)
     query = open311_queries.parse_query(args, city(), datetime.now(UTC))
     rows = open311_queries.find_requests(db.session(), query)
@@ -79,7 +85,7 @@ def requests(fmt: str) -> ResponseReturnValue:
 @bp.get("/requests/<request_id>.<fmt>")
 def service_request(request_id: str, fmt: str) -> ResponseReturnValue:
     """One public report by its receipt number, as a list of one; 404 when unknown or hidden."""
-    args = _args(fmt, ("jurisdiction_id", "api_key"))
+    args = _args(fmt)
     _reader(args)
     row = open311_queries.find_request(db.session(), request_id)
     return _render([open311_format.request_record(row, city())], fmt, *REQUESTS)
@@ -104,14 +110,14 @@ def _format(fmt: str) -> None:
         raise NotFound(f"no format {fmt!r}: ask for .json or .xml")
 
 
-def _args(fmt: str, known: Sequence[str]) -> Args:
-    """Return the query's parameters, all known, the jurisdiction checked.
+def _args(fmt: str) -> Args:
+    """Return the query's parameters, the jurisdiction checked.
 
-    An empty parameter counts as absent, as the spec says of optional ones.
+    An empty parameter counts as absent, as the spec says of optional ones. Parameters a GET
+    does not know are ignored: clients add extensions of their own, which must not break them.
     """
     _format(fmt)
     args = query_args()
-    check_known(args, known)
     kept = {name: [v for v in values if v.strip()] for name, values in args.items()}
     args = {name: values for name, values in kept.items() if values}
     open311_services.check_jurisdiction(args, city())
@@ -119,13 +125,28 @@ def _args(fmt: str, known: Sequence[str]) -> Args:
 
 
 def _reader(args: Args) -> None:
-    """Let anyone read when the city publishes reports; else a token, staff or an Open311 key."""
+    """Let anyone read (the documents are the public view), unless the city asks for a key.
+
+    Then an Open311 key as ``api_key``, an analyst's token or a staff session is needed.
+    """
+    if not city().open311_requires_key:
+        return
     api_key = single(args, "api_key")
     if api_key:
         access.open311_client(db.session(), api_key, datetime.now(UTC))
         db.session.commit()
     else:
         viewer()
+
+
+@discovery_bp.get("/discovery.<fmt>")
+def discovery(fmt: str) -> ResponseReturnValue:
+    """Open311 Service Discovery: where the GeoReport v2 endpoint is, and its formats."""
+    _format(fmt)
+    endpoint = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    document = open311_discovery.document(city(), endpoint + "/")
+    body = open311_discovery.render(document, fmt)
+    return Response(body, content_type=open311_format.FORMATS[fmt])
 
 
 def _posted() -> tuple[Args, bytes | None]:
@@ -183,6 +204,9 @@ def _problem(problem: Problem) -> Response:
 
 
 handle_problems(bp, _problem)
+handle_problems(discovery_bp, _problem)
+allow_cross_origin(bp)
+allow_cross_origin(discovery_bp)
 
 
 @bp.errorhandler(HTTPException)

@@ -45,6 +45,8 @@ ACTION_LABELS = {
     "unlocked": _l("Unlocked"),
     "password_changed": _l("Password changed"),
     "locked": _l("Locked after failed logins"),
+    "token_created": _l("API token created"),
+    "token_revoked": _l("API token revoked"),
 }
 ROLE_CHOICES = [SelectChoice(role, ROLE_LABELS[role]) for role in STAFF_ROLES]
 # What the details of an account change are called in the audit table.
@@ -53,6 +55,8 @@ DETAIL_LABELS = {
     "department": _l("Department"),
     "failures": _l("Failed logins"),
     "until": _l("Locked until"),
+    "token": _l("Token"),
+    "scope": _l("Scope"),
 }
 
 

@@ -38,6 +38,7 @@ from reporting.report_queries import cell_counts
 from reporting.report_queries import prepare_transaction
 from reporting.report_queries import report_rows
 from reporting.staff import queries as staff_reports
+from reporting.staff.export_links import export_links
 from reporting.staff.listing import statuses as list_statuses
 from reporting.staff.reports import load_report
 from reporting.staff.words import page_words
@@ -128,6 +129,9 @@ def map_page() -> ResponseReturnValue:
         map=parts,
         settings=_settings(parts, filters, maps.outline_bounds(shapes)),
         args={**request.args.to_dict(), "status": request.args.getlist("status")},
+        export_links=export_links(
+            {**request.args.to_dict(), "status": request.args.getlist("status")}
+        ),
         areas=areas,
         statuses=REPORT_STATUSES,
         categories={c.code: c for c in city.categories},

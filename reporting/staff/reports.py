@@ -29,6 +29,7 @@ from reporting.problems import BadParameter
 from reporting.staff import actions as staff_actions
 from reporting.staff import history
 from reporting.staff import queries as staff_reports
+from reporting.staff.export_links import export_links
 from reporting.staff.listing import SORTS
 from reporting.staff.listing import ListQuery
 from reporting.staff.listing import parse_list_query
@@ -81,6 +82,7 @@ def list_reports() -> ResponseReturnValue:
         args=args,
         # Each row links to its report with the list's parameters: built once, not per row.
         report_link=f"{url_for('staff.list')}/{{}}{search}",
+        export_links=export_links(args),
         areas=staff_reports.area_names(db.session(), city.service_area),
         statuses=REPORT_STATUSES,
         bulk_statuses=BULK_STATUSES,

@@ -65,7 +65,23 @@ def test_datetime_instant_interval_and_open_ends() -> None:
     assert _span(parse(datetime="2026-11-23T09:00:00+09:00/..")) == (moment, None)
     assert _span(parse(datetime="../2026-11-23T09:00:00+09:00")) == (None, moment)
     assert _span(parse(datetime="/2026-11-23T09:00:00+09:00")) == (None, moment)
-    assert _span(parse(datetime="../..")) == (None, None)
+    # RFC 3339 allows lower-case t and z.
+    assert _span(parse(datetime="2026-11-23t00:00:00z")) == (moment, moment)
+
+
+def test_an_interval_needs_one_end() -> None:
+    for text in ("../..", "/", "../", "/.."):
+        assert "at least one end" in refused(datetime=text).detail
+
+
+def test_open_is_the_three_open_statuses() -> None:
+    assert parse(status="open").statuses == ("new", "acknowledged", "in_progress")
+    assert parse(status="open,resolved,new").statuses == (
+        "new",
+        "acknowledged",
+        "in_progress",
+        "resolved",
+    )
 
 
 def test_a_date_is_its_whole_day_in_japan() -> None:
@@ -92,7 +108,7 @@ def test_lists_comma_separated_or_repeated() -> None:
 
 @pytest.mark.parametrize(
     "name, value",
-    [("status", "open"), ("status", ""), ("category", "graffiti"), ("ward", "33202")],
+    [("status", "opened"), ("status", ""), ("category", "graffiti"), ("ward", "33202")],
 )
 def test_unknown_values_are_refused_with_the_known_ones(name: str, value: str) -> None:
     problem = refused(**{name: value})

@@ -72,7 +72,9 @@ def test_collections_have_extents_and_links(client: FlaskClient, world: World) -
     found = {c["id"]: c for c in document["collections"]}
     assert set(found) == {"reports", "wards"}
     reports = found["reports"]
-    assert reports["itemType"] == "feature" and reports["crs"] == [CRS84]
+    assert reports["itemType"] == "feature" and reports["crs"][0] == CRS84
+    assert reports["storageCrs"] == CRS84
+    assert "http://www.opengis.net/def/crs/EPSG/0/6673" in reports["crs"]
     west, south, east, north = reports["extent"]["spatial"]["bbox"][0]
     assert 133.8 < west < east < 134.1 and 34.5 < south < north < 34.8
     start, end = reports["extent"]["temporal"]["interval"][0]
@@ -163,9 +165,15 @@ def test_wards(client: FlaskClient, world: World) -> None:
         ("offset=-1", "offset"),
         ("bbox=1,2", "bbox"),
         ("datetime=soon", "datetime"),
-        ("status=open", "status"),
+        ("status=opened", "status"),
         ("resultType=hits", "resultType"),
-        ("f=html", "f"),
+        ("f=xml", "f"),
+        ("datetime=../..", "datetime"),
+        ("crs=EPSG:3857", "crs"),
+        ("crs=http://www.opengis.net/def/crs/EPSG/0/6677", "crs"),
+        ("bbox-crs=EPSG:2451&bbox=1,2,3,4", "bbox-crs"),
+        ("bbox-crs=EPSG:6673&bbox=1,2,3", "bbox"),
+        ("bbox-crs=EPSG:4326&bbox=133,34,134,35", "bbox"),
     ],
 )
 def test_bad_parameters(client: FlaskClient, world: World, query: str, parameter: str) -> None:
