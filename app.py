@@ -20,8 +20,8 @@ from reporting.city_profile import load_profile
 from reporting.db import db
 from reporting.extensions import CookieSessions
 from reporting.extensions import babel
-from reporting.extensions import buffer_static
 from reporting.extensions import compress
+from reporting.extensions import compress_chosen
 from reporting.extensions import csrf
 from reporting.extensions import limiter
 from reporting.extensions import login_manager
@@ -83,8 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
-    # Registered after Flask-Compress, so it runs before it (after_request runs in reverse).
-    app.after_request(buffer_static)
+    app.after_request(compress_chosen)
     babel.init_app(app, locale_selector=staff_auth.select_locale)
     app.register_blueprint(ops.bp)
     # Signed by LINE, not by a browser session: no CSRF token to check. Exempt any other

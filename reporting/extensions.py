@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+from flask import Blueprint
 from flask import Flask
 from flask import Request
 from flask import Response
@@ -56,6 +57,8 @@ def web_config(production: bool) -> dict[str, Any]:
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         # Streams (exports, photos) go as they are; static files are read whole first.
         "COMPRESS_STREAMS": False,
+        # Applied by compress_chosen only, not to every answer.
+        "COMPRESS_REGISTER": False,
     }
 
 
@@ -84,25 +87,44 @@ def _client_address() -> str:
 # process alone, so a deployment with several web processes or machines names a shared
 # storage (memcached://host:11211 or redis://host:6379).
 limiter = Limiter(_client_address, headers_enabled=True)
-# Static scripts and styles only: pages holding a CSRF token beside reflected input are never
-# compressed (BREACH), and exports stream uncompressed as they always have.
-COMPRESSED_TYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
+# Static scripts and styles, and the machine-readable answers of the blueprints that ask for it
+# (compressed_blueprint): staff and public pages holding a CSRF token beside reflected input are
+# never compressed (BREACH), and exports stream uncompressed as they always have.
+STATIC_TYPES = ["text/css", "text/javascript", "application/javascript", "image/svg+xml"]
+COMPRESSED_TYPES = [
+    *STATIC_TYPES,
+    "application/json",
+    "application/geo+json",
+    "application/vnd.oai.openapi+json",
+    "application/problem+json",
+    "text/html",
+]
 compress = Compress()
+_compressed_blueprints: set[str] = set()
 
 
-def buffer_static(response: Response) -> Response:
-    """Read a whole static script or style into memory, so Flask-Compress compresses it.
+def compressed_blueprint(bp: Blueprint) -> None:
+    """Compress this blueprint's answers (br, gzip) when the client asks for it."""
+    _compressed_blueprints.add(bp.name)
+
+
+def compress_chosen(response: Response) -> Response:
+    """Compress static scripts and styles and the chosen blueprints' answers; nothing else.
 
     Flask sends static files as streams, which Flask-Compress would leave uncompressed
-    (COMPRESS_STREAMS is off) or, streaming, never close. They are small (Leaflet is the
+    (COMPRESS_STREAMS is off): they are read whole first. They are small (Leaflet is the
     largest, 150 kB); ranges and conditional answers are left alone.
     """
-    if (
-        request.endpoint == "static"
-        and response.status_code == 200
-        and response.mimetype in COMPRESSED_TYPES
-        and "Range" not in request.headers
-    ):
-        response.direct_passthrough = False
-        response.make_sequence()
+    if request.endpoint == "static":
+        if (
+            response.status_code == 200
+            and response.mimetype in STATIC_TYPES
+            and "Range" not in request.headers
+        ):
+            response.direct_passthrough = False
+            response.make_sequence()
+            return compress.after_request(response)
+        return response
+    if request.blueprint in _compressed_blueprints:
+        return compress.after_request(response)
     return response

@@ -7,12 +7,9 @@ from datetime import datetime
 
 import psycopg
 from flask import Blueprint
-from flask import Flask
 from flask import Response
 from flask import current_app
 from flask import request
-from flask.blueprints import BlueprintSetupState
-from flask_compress import Compress
 from flask_cors import CORS
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -92,31 +89,3 @@ def allow_cross_origin(bp: Blueprint) -> None:
     )
 
 
-# Media types worth compressing on the machine-readable blueprints.
-COMPRESSED_TYPES = [
-    "application/json",
-    "application/geo+json",
-    "application/vnd.oai.openapi+json",
-    "application/problem+json",
-    "text/html",
-]
-
-
-def compress_answers(bp: Blueprint) -> None:
-    """Compress the blueprint's answers (gzip, br, zstd) when the client asks for it.
-
-    Flask-Compress is set up for the blueprint alone, not registered app-wide; streamed
-    exports are left as they are (their bytes are the benchmark's).
-    """
-    compress = Compress()
-
-    def setup(state: BlueprintSetupState) -> None:
-        config = state.app.config
-        config.setdefault("COMPRESS_REGISTER", False)
-        config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
-        config.setdefault("COMPRESS_STREAMS", False)
-        assert isinstance(state.app, Flask)
-        compress.init_app(state.app)
-
-    bp.record_once(setup)
-    bp.after_request(compress.after_request)

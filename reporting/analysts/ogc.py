@@ -27,12 +27,12 @@ from gis import ogc_openapi
 from reporting.analysts import exports
 from reporting.analysts import feature_collections as ogc_collections
 from reporting.db import db
+from reporting.extensions import compressed_blueprint
 from reporting.report_filters import check_known
 from reporting.report_filters import single
 from reporting.report_queries import prepare_transaction
 from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
-from reporting.web_api import compress_answers
 from reporting.web_api import handle_problems
 from reporting.web_api import query_args
 from reporting.web_api import viewer
@@ -40,7 +40,7 @@ from reporting.web_api import viewer
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 handle_problems(bp)
 allow_cross_origin(bp)
-compress_answers(bp)
+compressed_blueprint(bp)
 
 # Set by each page's links themselves; every other parameter is carried along.
 PAGING = ("limit", "offset")

@@ -7,6 +7,8 @@ hold all of a deployment's threads, and /healthz with them. Each worker process 
 
 import threading
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from functools import wraps
 from typing import Any
 from typing import TypeVar
@@ -35,6 +37,25 @@ def _semaphore() -> threading.BoundedSemaphore:
         return found
 
 
+def _once(action: Callable[[], Any]) -> Callable[[], None]:
+    """Return ``action`` made safe to call twice: the second call does nothing."""
+    done = threading.Lock()
+
+    def run() -> None:
+        if done.acquire(blocking=False):
+            action()
+
+    return run
+
+
+def _releasing(chunks: Iterable[Any], release: Callable[[], None]) -> Iterator[Any]:
+    """Yield the body, freeing the slot once the last byte is out (or the reader went away)."""
+    try:
+        yield from chunks
+    finally:
+        release()
+
+
 def export_slot(view: View) -> View:
     """Run the view in a slot held until its response is closed (streamed to the end)."""
 
@@ -46,12 +67,17 @@ def export_slot(view: View) -> View:
             busy.status_code = 429
             busy.headers["Retry-After"] = str(RETRY_AFTER)
             return busy
+        release = _once(slots.release)
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
-            slots.release()
+            release()
             raise
-        response.call_on_close(slots.release)
+        if response.is_sequence:
+            release()
+        else:
+            response.response = _releasing(response.response, release)
+            response.call_on_close(release)
         return cast(Response, response)
 
     return cast(View, limited)

@@ -164,6 +164,10 @@ def _private(response: Response) -> bool:
     if request.path.startswith("/staff/"):
         # Area outlines say their own caching (public shapes); pages and data do not.
         return response.mimetype == "text/html" or "Cache-Control" not in response.headers
+    if response.cache_control.private:
+        # The view chose a private cache for a page behind credentials (OGC API metadata,
+        # revalidated with its ETag): browsers may keep it, shared caches may not.
+        return False
     return "Authorization" in request.headers or "api_key" in request.args
 
 
