@@ -8,7 +8,6 @@ GeoJSON is written in it); any other parameter is refused.
 
 from flask import Blueprint
 from flask import Response
-from flask import url_for
 from flask.typing import ResponseReturnValue
 
 from gis import geojson
@@ -22,6 +21,7 @@ from reporting.report_filters import parse_report_filter
 from reporting.report_queries import Rows
 from reporting.report_queries import analyst_rows
 from reporting.web.limits import export_slot
+from reporting.web.routing import external_url
 from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
 from reporting.web_api import handle_problems
@@ -43,7 +43,7 @@ def _rows() -> tuple[Rows, Crs]:
     )
     crs = chosen_crs(args, profile)
     words = exports.labels(profile, exports.language(args))
-    staff_url = url_for("staff.report", report_id=0, _external=True).removesuffix("0")
+    staff_url = external_url("staff.report", report_id=0).removesuffix("0")
     return analyst_rows(report_filter, who.visibility, words, staff_url), crs
 
 

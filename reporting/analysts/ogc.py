@@ -15,10 +15,8 @@ from urllib.parse import quote
 
 from flask import Blueprint
 from flask import Response
-from flask import current_app
 from flask import render_template
 from flask import request
-from flask import url_for
 from flask.typing import ResponseReturnValue
 
 from gis import geojson
@@ -31,6 +29,7 @@ from reporting.extensions import compressed_blueprint
 from reporting.report_filters import check_known
 from reporting.report_filters import single
 from reporting.report_queries import prepare_transaction
+from reporting.web.routing import external_url
 from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
 from reporting.web_api import handle_problems
@@ -47,13 +46,8 @@ PAGING = ("limit", "offset")
 
 
 def _base() -> str:
-    """The API's address in its links: under TSUHO_PUBLIC_URL when set, never from the Host
-    header; unset (local use), from the request, which TSUHO_TRUSTED_HOSTS can restrict."""
-    public = current_app.config.get("PUBLIC_URL")
-    path = url_for("ogc.landing").rstrip("/")
-    if public:
-        return str(public).rstrip("/") + path
-    return url_for("ogc.landing", _external=True).rstrip("/")
+    """The API's address in its links."""
+    return external_url("ogc.landing").rstrip("/")
 
 
 def _json(document: Any, mimetype: str = ogc_features.JSON, *, cache: bool = False) -> Response:

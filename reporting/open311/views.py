@@ -22,7 +22,6 @@ from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import request
-from flask import url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -41,6 +40,7 @@ from reporting.problems import Problem
 from reporting.problems import Unauthorized
 from reporting.report_filters import Args
 from reporting.report_filters import single
+from reporting.web.routing import external_url
 from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
 from reporting.web_api import handle_problems
@@ -143,7 +143,7 @@ def _reader(args: Args) -> None:
 def discovery(fmt: str) -> ResponseReturnValue:
     """Open311 Service Discovery: where the GeoReport v2 endpoint is, and its formats."""
     _format(fmt)
-    endpoint = url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+    endpoint = external_url("open311.services", fmt="json").rsplit("/", 1)[0]
     document = open311_discovery.document(city(), endpoint + "/")
     body = open311_discovery.render(document, fmt)
     return Response(body, content_type=open311_format.FORMATS[fmt])

@@ -33,6 +33,7 @@ from reporting.public.web_reports import PlaceRefused
 from reporting.public.web_reports import check_place
 from reporting.public.web_reports import file_report
 from reporting.public.web_reports import store_photos
+from reporting.web.routing import external_url
 
 # Four phone photos of a few megabytes each, with the form's fields.
 MAX_BODY = 4 * 8 * 1024 * 1024 + 64 * 1024
@@ -138,10 +139,7 @@ def done() -> ResponseReturnValue:
     filed = session.pop(DONE, None)
     if not isinstance(filed, dict):
         return redirect(url_for("public.report_form"))
-    link = url_for("public.status_page", token=filed["token"], _external=True)
-    public_url = current_app.config.get("PUBLIC_URL")
-    if public_url:
-        link = public_url.rstrip("/") + url_for("public.status_page", token=filed["token"])
+    link = external_url("public.status_page", token=filed["token"])
     response = current_app.make_response(
         render_template("public/done.html", receipt=filed["receipt"], link=link)
     )

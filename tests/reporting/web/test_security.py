@@ -140,6 +140,11 @@ def test_ogc_links_use_the_public_url_not_the_host_header(
     landing = app.test_client().get("/ogc/", headers={"Host": "evil.example"})
     assert "evil.example" not in landing.text
     assert "https://tsuho.example.jp/ogc/conformance" in landing.text
+    # Open311's discovery document names its endpoint the same way.
+    discovery = app.test_client().get("/open311/discovery.json", headers={"Host": "evil.example"})
+    assert discovery.status_code == 200
+    assert "evil.example" not in discovery.text
+    assert "https://tsuho.example.jp/open311/" in discovery.text
 
 
 def test_a_database_error_logs_no_parameter_values(
