@@ -174,9 +174,12 @@ def _decode(
         # output itself, with no resampling pass (a 4032 x 3024 phone photo at 1/2); otherwise
         # the smallest scale still at least the target size, resampled below.
         scaled = _dct_size(source.size, side)
+        original = source.size
         source.draft(source.mode, scaled or target)
-        # Checked on the decoded size itself, which libjpeg (not this arithmetic) decides.
-        target = source.size if max(source.size) <= side else _fit(source.size, side)
+        # Checked on the decoded size itself, which libjpeg (not this arithmetic) decides; a
+        # decode still over the cap is resampled to the original's aspect, as libjpeg's
+        # rounding up of short sides would otherwise be rounded a second time.
+        target = source.size if max(source.size) <= side else _fit(original, side)
     stream.strict = True
     try:
         source.load()

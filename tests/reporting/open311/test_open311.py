@@ -362,9 +362,14 @@ def test_bad_queries(public: FlaskClient, query: str, status: int, named: str) -
 
 
 def test_hostile_query_text_makes_well_formed_xml(public: FlaskClient) -> None:
-    response = public.get(f"{BASE}/requests.xml?service_code=%01%3C/x%3E%26")
+    response = public.get(f"{BASE}/requests.xml?service_code=%3C/x%3E%26%22")
     (error,) = xml_records(response.data, "errors", "error")
-    assert "</x>&" in (error["description"] or "")
+    assert '</x>&"' in (error["description"] or "")
+    # Control characters, which XML 1.0 cannot hold, are refused before any view.
+    response = public.get(f"{BASE}/requests.xml?service_code=%01%3C/x%3E%26")
+    assert response.status_code == 400
+    (error,) = xml_records(response.data, "errors", "error")
+    assert "control characters" in (error["description"] or "")
 
 
 def test_requests_need_no_key_by_default(app: Flask, world: World) -> None:
