@@ -19,6 +19,7 @@ from reporting.dialogue.moves import text_reply
 from reporting.dialogue.prompts import call_button
 from reporting.dialogue.prompts import start_menu
 from reporting.dialogue.prompts import tap
+from reporting.dialogue.start import start_over
 from reporting.dialogue.start import start_report
 from reporting.dialogue.values import DiscardDraft
 from reporting.dialogue.values import Outcome
@@ -100,7 +101,10 @@ def urgent(ctx: Ctx, value: str) -> Outcome:
     if value != "yes":
         return reprompt(ctx)
     lead = (ctx.say("urgent_set"),)
-    if ctx.state.step in DRAFT_STEPS and ctx.state.step != "resume":
+    if ctx.state.step == "resume":
+        # Asked whether to go on with an old draft, the resident sends what they just held.
+        return start_over(ctx, {"urgent": True}, lead)
+    if ctx.state.step in DRAFT_STEPS:
         return advance(ctx, {**ctx.draft, "urgent": True}, lead=lead)
     held = parts(ctx.draft) if ctx.state.step == "consent" else {}
     return start_report(ctx, {**held, "urgent": True}, lead)

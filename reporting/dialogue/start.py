@@ -122,9 +122,16 @@ def resume_answer(ctx: Ctx, value: str) -> Outcome:
         return resume_held(ctx, merged, lead, drops)
     if value != "no":
         return reprompt(ctx)
+    return start_over(ctx, {}, (ctx.say("started_new"),))
+
+
+def start_over(ctx: Ctx, extra: Draft, lead: tuple[str, ...]) -> Outcome:
+    """Drop the draft waiting to be resumed, its photos too, and begin with what was held."""
+    draft = ctx.draft
+    old = {k: v for k, v in draft.items() if k != "resume"}
+    pending = dict(_resume(draft)["pending"])
     drops = tuple(DropPhoto(p["message_id"]) for p in draft_photos(old))
-    lead = (ctx.say("started_new"),)
-    return resume_held(ctx, parts(pending), lead, drops)
+    return resume_held(ctx, {**parts(pending), **extra}, lead, drops)
 
 
 def _resume(draft: Draft) -> dict[str, Any]:

@@ -173,6 +173,17 @@ def test_starting_anew_drops_the_old_photos_and_keeps_what_was_just_sent():
     assert [p["message_id"] for p in chat.state.draft["photos"]] == ["p2"]
 
 
+def test_urgent_while_asked_to_resume_sends_what_was_just_sent_and_drops_the_old_draft():
+    chat = Chat()
+    chat.photo("p1")
+    chat.photo("p2", after=timedelta(hours=3))
+    assert chat.state.step == "resume"
+    outcome = chat.send(Postback("urgent=yes"))
+    assert DropPhoto("p1") in outcome.actions
+    assert [p["message_id"] for p in chat.state.draft["photos"]] == ["p2"]
+    assert chat.state.draft["urgent"] is True and chat.state.step == "location"
+
+
 def test_photos_refused_or_over_the_limit_are_named_by_position():
     chat = Chat()
     for index in (2, 1, 3, 5, 4):
