@@ -121,6 +121,8 @@ def test_the_status_link_shows_a_change_made_by_staff(app: Flask, client: FlaskC
     log_in(staff, "tanaka")
     with app.app_context():
         report_id = db.session.scalar(select(Report.id).where(Report.receipt_number == receipt))
+    assert "ウェブフォーム" in staff.get(f"/staff/reports/{report_id}").text
+    assert "ウェブフォーム" in staff.get("/staff/reports").text
     post_form(staff, f"/staff/reports/{report_id}/status", {"status": "in_progress"})
     post_form(staff, f"/staff/reports/{report_id}/public_answer",
               {"public_answer": "来週補修します。"})  # fmt: skip
