@@ -81,12 +81,16 @@ def latest(session: Session, report_filter: ReportFilter, limit: int = LIST_LENG
 def markers(
     session: Session, report_filter: ReportFilter, cell_size: float, limit: int
 ) -> Markers:
-    """Return the box's reports as [receipt, lon, lat, status], or grid cells above ``limit``."""
+    """Return the box's reports as [receipt, lon, lat, status], or grid cells above ``limit``.
+
+    The cells are counted first, in one pass: their sum is the count, and only a box that
+    holds no more than ``limit`` reports is read a second time for its points.
+    """
     rows = report_rows(report_filter, PUBLIC)
     prepare_transaction(session)
-    found = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+    cells = session.execute(cell_counts(rows, cell_size)).all()
+    found = sum(c.reports for c in cells)
     if found > limit:
-        cells = session.execute(cell_counts(rows, cell_size)).all()
         return Markers(found, [], [[round(c.lon, 6), round(c.lat, 6), c.reports] for c in cells])
     row = rows.subquery("report")
     points = session.execute(

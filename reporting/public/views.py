@@ -88,7 +88,9 @@ def choose_language(choice: str) -> ResponseReturnValue:
     """Remember the language for this browser (Japanese or English) and go back."""
     session["lang"] = i18n.language(choice)
     target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # Only a path of this site: browsers read "/\\x" as "//x" and drop tabs and newlines.
+    unsafe = "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    if not target.startswith("/") or target.startswith("//") or unsafe:
         target = url_for("public.map_page")
     return redirect(target)
 

@@ -52,6 +52,8 @@ def resident_label(resident_id: int | None, source: str = "line") -> str:
     """Name a resident to staff without their LINE user ID: 「通報者 #12」; or the channel."""
     if source == "open311":
         return "Open311"
+    if source == "web":
+        return _("Web form")
     if resident_id is None:
         return _("No reporter")
     return _("Reporter #%(number)s", number=resident_id)

@@ -21,7 +21,8 @@
     lat.value = latlng.lat.toFixed(6);
     lon.value = latlng.lng.toFixed(6);
     status.textContent = lat.value + ", " + lon.value;
-    if (move) { map.setView(latlng, Math.max(map.getZoom(), 16)); }
+    // Straight there: a zoom animation would swallow a tap made while it runs.
+    if (move) { map.setView(latlng, Math.max(map.getZoom(), 16), { animate: false }); }
   }
 
   map.on("click", function (e) { place(e.latlng, false); });

@@ -216,7 +216,8 @@ def test_english_by_choice(client: FlaskClient, world: World) -> None:
     page = client.get(f"/r/{world.shown}")
     assert '<html lang="en">' in page.text
     assert "Road (Pothole / sinkhole)" in page.text and "The city's answer" in page.text
-    assert client.get("/language/en?next=//evil.example").location == "/"
+    for elsewhere in ("//evil.example", "/\\evil.example", "/\t/evil.example", "https://x.jp"):
+        assert client.get("/language/en", query_string={"next": elsewhere}).location == "/"
 
 
 def test_the_city_profile_switches_the_public_side_off(

@@ -121,6 +121,8 @@ def test_the_status_link_shows_a_change_made_by_staff(app: Flask, client: FlaskC
     log_in(staff, "tanaka")
     with app.app_context():
         report_id = db.session.scalar(select(Report.id).where(Report.receipt_number == receipt))
+    assert "ウェブフォーム" in staff.get(f"/staff/reports/{report_id}").text
+    assert "ウェブフォーム" in staff.get("/staff/reports").text
     post_form(staff, f"/staff/reports/{report_id}/status", {"status": "in_progress"})
     post_form(staff, f"/staff/reports/{report_id}/public_answer",
               {"public_answer": "来週補修します。"})  # fmt: skip
@@ -135,6 +137,8 @@ def test_a_pin_outside_the_city_is_refused_naming_the_municipality(
     refused = send(client, lon=str(KURASHIKI[0]), lat=str(KURASHIKI[1]))
     assert refused.status_code == 400
     assert "この地点は倉敷市で、岡山市の外です。" in refused.text
+    unplaced = send(client, lon="nan")
+    assert unplaced.status_code == 400 and "地図で場所を指定するか" in unplaced.text
     client.get("/language/en")
     refused = send(client, lon=str(KURASHIKI[0]), lat=str(KURASHIKI[1]))
     assert "This point is in Kurashiki" in refused.text
@@ -152,6 +156,8 @@ def test_a_pin_outside_the_city_is_refused_naming_the_municipality(
         {"lon": "1e999", "lat": "34.6"},
         {"lat": "134", "lon": "34"},
         {"note": "あ" * 1001},
+        {"note": "NUL\x00in the note"},
+        {"lon": "133.9" + "1" * 40},
         {"photos": []},
         {"photos": [(io.BytesIO(jpeg(n)), f"{n}.jpg", "image/jpeg") for n in range(5)]},
         {"photos": [(io.BytesIO(b"not an image at all"), "x.jpg", "image/jpeg")]},
