@@ -7,6 +7,8 @@ hold all of a deployment's threads, and /healthz with them. Each worker process 
 
 import threading
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from functools import wraps
 from typing import Any
 from typing import TypeVar
@@ -51,7 +53,27 @@ def export_slot(view: View) -> View:
         except BaseException:
             slots.release()
             raise
-        response.call_on_close(slots.release)
+        release = _once(slots.release)
+        # Free when the body is sent to its end, or when the server closes it (a client gone).
+        response.response = _releasing(response.response, release)
+        response.call_on_close(release)
         return cast(Response, response)
 
     return cast(View, limited)
+
+
+def _once(action: Callable[[], Any]) -> Callable[[], None]:
+    done = threading.Lock()
+
+    def run() -> None:
+        if done.acquire(blocking=False):
+            action()
+
+    return run
+
+
+def _releasing(body: Iterable[Any], release: Callable[[], None]) -> Iterator[Any]:
+    try:
+        yield from body
+    finally:
+        release()

@@ -353,9 +353,14 @@ def test_bad_queries(public: FlaskClient, query: str, status: int, named: str) -
 
 
 def test_hostile_query_text_makes_well_formed_xml(public: FlaskClient) -> None:
-    response = public.get(f"{BASE}/requests.xml?service_code=%01%3C/x%3E%26")
+    response = public.get(f"{BASE}/requests.xml?service_code=%3C/x%3E%26")
     (error,) = xml_records(response.data, "errors", "error")
     assert "</x>&" in (error["description"] or "")
+    # A control character is refused before any view, still in the format asked for.
+    refused = public.get(f"{BASE}/requests.xml?service_code=%01%3C/x%3E%26")
+    assert refused.status_code == 400
+    (error,) = xml_records(refused.data, "errors", "error")
+    assert "control characters" in (error["description"] or "")
 
 
 def test_a_city_that_does_not_publish_asks_for_credentials(app: Flask, world: World) -> None:
