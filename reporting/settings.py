@@ -102,7 +102,8 @@ def from_environment(env: Mapping[str, str], project_root: Path) -> dict[str, An
         "TRUSTED_PROXIES": env.get("TSUHO_TRUSTED_PROXIES", "").strip(),
         # Host names the service answers to (Flask's TRUSTED_HOSTS); others get 400.
         "TRUSTED_HOSTS": _names(env.get("TSUHO_TRUSTED_HOSTS", "")),
-        # Exports (CSV, GeoJSON, OGC items) one worker process streams at once; the rest 429.
+        # Exports (/api CSV and GeoJSON, unbounded streams) one worker process sends at once;
+        # the rest get 429. OGC items come in pages of at most 10,000 and are not counted.
         "MAX_CONCURRENT_EXPORTS": _whole_number(env, "TSUHO_MAX_CONCURRENT_EXPORTS", 2),
         # The login of the first admin account `users ensure-admin` creates.
         "ADMIN_LOGIN": env.get("TSUHO_ADMIN_LOGIN", "").strip() or "admin",

@@ -150,3 +150,27 @@ def test_a_wrong_public_setting_is_refused(tmp_path: Path, table: str) -> None:
     path.write_text(text + f"\n[public]\n{table}\n")
     with pytest.raises(InvalidProfile, match=r"\[public\]"):
         load_profile(str(path))
+
+
+def test_the_hardening_settings(tmp_path: Path) -> None:
+    found = from_environment(
+        {
+            "TSUHO_TRUSTED_PROXIES": "127.0.0.1, 172.28.0.0/16",
+            "TSUHO_TRUSTED_HOSTS": "tsuho.city.example.jp, localhost",
+            "TSUHO_MAX_CONCURRENT_EXPORTS": "3",
+            "TSUHO_ADMIN_LOGIN": "okayama-it",
+        },
+        tmp_path,
+    )
+    assert found["TRUSTED_HOSTS"] == ["tsuho.city.example.jp", "localhost"]
+    assert found["MAX_CONCURRENT_EXPORTS"] == 3
+    assert found["ADMIN_LOGIN"] == "okayama-it"
+    assert found["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+    defaults = from_environment({}, tmp_path)
+    assert defaults["TRUSTED_HOSTS"] is None and defaults["TRUSTED_PROXIES"] == ""
+    assert defaults["ADMIN_LOGIN"] == "admin"
+    base = {"SQLALCHEMY_DATABASE_URI": "postgresql://x/y", "SECRET_KEY": "x"}
+    with pytest.raises(ConfigError, match="TSUHO_TRUSTED_PROXIES"):
+        create_app({**base, "TRUSTED_PROXIES": "nginx.internal"})
+    with pytest.raises(ConfigError, match="TSUHO_MAX_CONCURRENT_EXPORTS"):
+        create_app({**base, "MAX_CONCURRENT_EXPORTS": 0})

@@ -58,14 +58,12 @@ def refuse_bad_input() -> None:
         abort(400, "the address is not valid UTF-8")
     if any_control([request.path]) or _bad_multidict(request.args.lists()):
         abort(400, "the address holds control characters")
+    if request.path.startswith(SIGNED_BODY_PREFIXES):
+        return
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         if _bad_multidict(request.form.lists()):
             abort(400, "a form field holds control characters")
-    elif (
-        request.is_json
-        and (request.content_length or request.headers.get("Transfer-Encoding"))
-        and not request.path.startswith(SIGNED_BODY_PREFIXES)
-    ):
+    elif request.is_json and (request.content_length or request.headers.get("Transfer-Encoding")):
         _check_json()
 
 

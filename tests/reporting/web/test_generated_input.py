@@ -1,6 +1,7 @@
 """Generated input (hypothesis) to every route: any value of any parameter or form field is
 answered without a 5xx, and no GET changes a row."""
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
 
+from reporting.db import db
 from tests.reporting.open311.test_open311 import World
 from tests.reporting.open311.test_open311 import seed
 from tests.reporting.staff_browser import add_user
@@ -65,7 +67,9 @@ def world(databases: Any, areas_template: str) -> tuple[World, str]:
 
 
 @pytest.fixture(scope="module")
-def module_app(world: tuple[World, str], tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def module_app(
+    world: tuple[World, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     from app import create_app
 
     app = create_app(
@@ -79,7 +83,9 @@ def module_app(world: tuple[World, str], tmp_path_factory: pytest.TempPathFactor
     )
     add_user(app, "tanaka", "admin")
     add_user(app, "sato", "staff")
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
