@@ -222,10 +222,10 @@ def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
     check_known(args, ("f", "crs", "lang"))
     ogc_collections.check_format(args)
     crs = ogc_collections.chosen_crs(args, city())
-    words = exports.labels(city(), exports.language(args))
+    lang = exports.language(args)
     prepare_transaction(db.session())
     text = ogc_collections.feature(
-        db.session(), collection_id, feature_id, who.visibility, crs, words
+        db.session(), collection_id, feature_id, who.visibility, city(), crs, lang
     )
     url = f"{_base()}/collections/{collection_id}"
     document = json.loads(text)
