@@ -48,11 +48,13 @@ from bench.exports import prepare  # noqa: E402
 from bench.machine import machine_busy  # noqa: E402
 
 PYGEOAPI = "pygeoapi==0.21.0"  # the last release for Python 3.11
+# Its PostgreSQL provider's needs (not among its own requirements), and the server.
+PROVIDER_PACKAGES = ("psycopg2-binary", "geoalchemy2", "gunicorn")
 VENV = ROOT / "var" / "bench-pygeoapi"
 GOAL = 1.5
 PAGE = 1000
 BBOX = "133.85,34.66,134.10,34.80"
-DATETIME = "2026-01-01T00:00:00+09:00/.."
+DATETIME = "2025-12-31T15:00:00Z/.."  # from 2026-01-01 in Japan
 WORKLOADS = ("download", "pages", "pages-filtered", "feature")
 
 VIEW = """
@@ -71,7 +73,7 @@ server:
   encoding: utf-8
   language: en-US
   limits: {{default_items: 100, max_items: 10000}}
-  map: {{url: https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png, attribution: OSM}}
+  map: {{url: "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png", attribution: OSM}}
 logging:
   level: ERROR
 metadata:
@@ -106,7 +108,7 @@ def pygeoapi_venv() -> Path:
     if not (VENV / ".installed").exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", PYGEOAPI, "psycopg2-binary", "gunicorn"],
+            [str(python), "-m", "pip", "install", "-q", PYGEOAPI, *PROVIDER_PACKAGES],
             check=True,
         )
         (VENV / ".installed").write_text(PYGEOAPI)
@@ -140,6 +142,7 @@ def start_pygeoapi(url: str, work: Path) -> tuple[subprocess.Popen[bytes], str]:
         [str(venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--log-level", "warning", "pygeoapi.flask_app:APP"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=work,  # not Tsuho's gunicorn.conf.py
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

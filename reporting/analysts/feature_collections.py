@@ -43,6 +43,7 @@ from reporting.report_queries import Rows
 from reporting.report_queries import Visibility
 from reporting.report_queries import analyst_rows
 from reporting.report_queries import feature_rows
+from reporting.report_queries import report_ids
 from reporting.report_queries import report_rows
 
 REPORTS = "reports"
@@ -161,9 +162,10 @@ def items_page(
         crs_choices=offered_crs(city),
     )
     if collection_id == REPORTS:
-        rows = analyst_rows(report_filter, visibility, labels(city, language(args)))
-        matched = _count(session, rows)
-        page = rows.order_by(Report.id).limit(limit).offset(offset)
+        ids = report_ids(report_filter, visibility)
+        matched = _count(session, ids)
+        page_ids = ids.order_by(Report.id).limit(limit).offset(offset)
+        page = analyst_rows(ReportFilter(), visibility, labels(city, language(args)), ids=page_ids)
         features = list(session.scalars(feature_rows(page, ordered=True, crs=crs)))
     else:
         wards = _ward_rows(report_filter)
@@ -210,8 +212,8 @@ def _report_statement(
     key = (city.key, lang, crs, visibility)
     statement = _REPORT_STATEMENTS.get(key)
     if statement is None:
-        rows = analyst_rows(ReportFilter(), visibility, labels(city, lang))
-        rows = rows.where(Report.id == bindparam("feature_id", type_=BigInteger))
+        one = select(bindparam("feature_id", type_=BigInteger))
+        rows = analyst_rows(ReportFilter(), visibility, labels(city, lang), ids=one)
         statement = _REPORT_STATEMENTS[key] = feature_rows(rows, crs=crs)
     return statement
 
