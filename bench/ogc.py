@@ -6,7 +6,8 @@ Run from the repository root: `.venv/bin/python bench/ogc.py [--rows 100000] [--
 It creates a throwaway database on the PostgreSQL server named by TEST_DATABASE_URL or
 DATABASE_URL (else the one `scripts/localdb.sh start` prints), generates the reports as
 bench/exports.py does, and adds a view of the visible reports for pygeoapi (the reference
-Python server, its PostgreSQL provider). pygeoapi is installed from PyPI into the
+Python server, its PostgreSQL provider): the view is Tsuho's own export statement, so both
+answer the same properties (labels, notes, links). pygeoapi is installed from PyPI into the
 benchmark's own virtual environment (var/bench-pygeoapi, made on the first run), never into
 Tsuho's. Both run under gunicorn with 2 sync workers. In rounds whose order alternates, it
 times, for each server:
@@ -57,13 +58,30 @@ BBOX = "133.85,34.66,134.10,34.80"
 DATETIME = "2025-12-31T15:00:00Z/.."  # from 2026-01-01 in Japan
 WORKLOADS = ("download", "pages", "pages-filtered", "feature")
 
-VIEW = """
-CREATE VIEW pygeoapi_reports AS
-SELECT r.id, r.receipt_number, r.category, r.subcategory, r.status, r.area_code,
-       a.name_ja AS area_name, r.created_at, r.updated_at, r.resolved_at, r.location
-FROM reports r LEFT JOIN areas a ON a.code = r.area_code
-WHERE NOT r.hidden
-"""
+def view_statement(url: str, site: str) -> str:
+    """Return the SQL of the view pygeoapi serves: Tsuho's own export statement (the token's
+    view: labels, notes, links), so both servers answer the same properties."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import pool
+
+    from bench.exports import labels
+    from reporting.city_profile import load_profile
+    from reporting.report_filters import ReportFilter
+    from reporting.report_queries import Visibility
+    from reporting.report_queries import analyst_rows
+    from reporting.settings import database_url
+
+    engine = create_engine(database_url(url), poolclass=pool.NullPool)
+    words = labels(load_profile("okayama"), "ja")
+    rows = analyst_rows(ReportFilter(), Visibility(notes=True), words, f"{site}/staff/reports/")
+    compiled = rows.compile(engine, compile_kwargs={"render_postcompile": True})
+    with psycopg.connect(url) as conn:
+        statement = psycopg.ClientCursor(conn).mogrify(compiled.string, compiled.params)
+    engine.dispose()
+    # GeoAlchemy2 reads geometry as EWKB at the top level of a select; the view keeps it a
+    # geometry, as the provider expects.
+    statement = statement.replace("ST_AsEWKB(reports.location)", "reports.location")
+    return f"CREATE VIEW pygeoapi_reports AS {statement}"
 
 CONFIG = """
 server:
@@ -225,11 +243,11 @@ def main() -> int:
             seed.throwaway_database(seed.server_url(), args.keep, "tsuho_bench_ogc")
         )
         token = prepare(url, args.rows)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(VIEW)
-            ids = [row[0] for row in conn.execute("SELECT id FROM reports WHERE NOT hidden")]
         tsuho = serving.start_gunicorn(url, work)
         stack.callback(serving.stop_gunicorn, tsuho)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(view_statement(url, tsuho.url))
+            ids = [row[0] for row in conn.execute("SELECT id FROM reports WHERE NOT hidden")]
         process, pygeoapi_base = start_pygeoapi(url, work)
         stack.callback(lambda: (process.terminate(), process.wait(15)))
         servers = {
@@ -270,9 +288,9 @@ def main() -> int:
             order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
             for name in WORKLOADS:
                 for server in order:
-                    before = time.perf_counter()
+                    before, cpu = time.perf_counter(), machine_busy()
                     value = workload(name, server)()
-                    busy.append(machine_busy())
+                    busy.append((machine_busy() - cpu) / (time.perf_counter() - before))
                     results.setdefault((name, server), []).append(value)
                     print(f"  round {round_ + 1} {name} {server}: {value:.1f}/s"
                           f" ({time.perf_counter() - before:.1f} s)", flush=True)  # fmt: skip
