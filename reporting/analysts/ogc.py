@@ -228,14 +228,15 @@ def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
         db.session(), collection_id, feature_id, who.visibility, city(), crs, lang
     )
     url = f"{_base()}/collections/{collection_id}"
-    document = json.loads(text)
-    document["links"] = ogc_features.feature_links(f"{url}/items/{quote(feature_id)}", url)
+    links = ogc_features.feature_links(f"{url}/items/{quote(feature_id)}", url)
     if _wants_html(args):
+        document = json.loads(text)
         properties = {"geometry": json.dumps(document["geometry"]), **document["properties"]}
-        title = f"{collection_id} {feature_id}"
-        response = _html(title, document["links"], properties=properties)
+        response = _html(f"{collection_id} {feature_id}", links, properties=properties)
     else:
-        response = _json(document, geojson.MEDIA_TYPE)
+        # The feature's text as PostgreSQL wrote it, its links added before the closing brace.
+        body = f'{text[:-1]},"links":{json.dumps(links, ensure_ascii=False)}}}'
+        response = Response(body, mimetype=geojson.MEDIA_TYPE)
     response.headers["Content-Crs"] = f"<{crs.uri}>"
     return response
 
