@@ -30,8 +30,8 @@ class Problem(Exception):
             "detail": self.detail,
         }
 
-    def headers(self) -> dict[str, str]:
-        return {}
+    def headers(self) -> list[tuple[str, str]]:
+        return []
 
 
 class BadRequest(Problem):
@@ -56,9 +56,13 @@ class Unauthorized(Problem):
 
     status = HTTPStatus.UNAUTHORIZED
 
-    def headers(self) -> dict[str, str]:
-        # Basic too: tools that send a password only when challenged (Excel) then send the token.
-        return {"WWW-Authenticate": 'Bearer realm="tsuho", Basic realm="tsuho", charset="UTF-8"'}
+    def headers(self) -> list[tuple[str, str]]:
+        # Basic too, a challenge of its own: clients that send a password only when challenged
+        # (browsers, Excel) then send the token.
+        return [
+            ("WWW-Authenticate", 'Bearer realm="tsuho"'),
+            ("WWW-Authenticate", 'Basic realm="tsuho", charset="UTF-8"'),
+        ]
 
 
 class Forbidden(Problem):

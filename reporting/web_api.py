@@ -40,7 +40,8 @@ def viewer() -> access.Viewer:
         public_exports=city().public_exports,
         now=datetime.now(UTC),
     )
-    session.commit()
+    if session.dirty:
+        session.commit()  # a token's last use, noted now and then (access.LAST_USED_EVERY)
     return found
 
 

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import BigInteger
 from sqlalchemy import Select
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,11 +39,11 @@ from reporting.report_filters import ReportFilter
 from reporting.report_filters import check_known
 from reporting.report_filters import parse_report_filter
 from reporting.report_filters import single
-from reporting.report_queries import Labels
 from reporting.report_queries import Rows
 from reporting.report_queries import Visibility
 from reporting.report_queries import analyst_rows
 from reporting.report_queries import feature_rows
+from reporting.report_queries import report_ids
 from reporting.report_queries import report_rows
 from reporting.web import inputs
 
@@ -161,9 +163,10 @@ def items_page(
         crs_choices=offered_crs(city),
     )
     if collection_id == REPORTS:
-        rows = analyst_rows(report_filter, visibility, labels(city, language(args)))
-        matched = _count(session, rows)
-        page = rows.order_by(Report.id).limit(limit).offset(offset)
+        ids = report_ids(report_filter, visibility)
+        matched = _count(session, ids)
+        page_ids = ids.order_by(Report.id).limit(limit).offset(offset)
+        page = analyst_rows(ReportFilter(), visibility, labels(city, language(args)), ids=page_ids)
         features = list(session.scalars(feature_rows(page, ordered=True, crs=crs)))
     else:
         wards = _ward_rows(report_filter)
@@ -178,15 +181,16 @@ def feature(
     collection_id: str,
     feature_id: str,
     visibility: Visibility,
+    city: CityProfile,
     crs: crs_.Crs = crs_.CRS84,
-    words: Labels | None = None,
+    lang: str = "ja",
 ) -> str:
     """Return one feature's GeoJSON text in ``crs``, or raise NotFound."""
     text = None
     report_id = inputs.row_id(feature_id)
     if collection_id == REPORTS and report_id is not None:
-        rows = analyst_rows(ReportFilter(), visibility, words or Labels())
-        text = session.scalar(feature_rows(rows.where(Report.id == report_id), crs=crs))
+        statement = _report_statement(city, lang, crs, visibility)
+        text = session.scalar(statement, {"feature_id": report_id})
     elif collection_id == WARDS:
         rows = _ward_rows(ReportFilter()).where(Area.code == feature_id)
         text = session.scalar(_ward_features(rows, crs))
@@ -195,6 +199,23 @@ def feature(
     if text is None:
         raise NotFound(f"no feature {feature_id!r} in {collection_id}")
     return text
+
+
+# One report's statement, built once per city, language, CRS and viewer: building the select
+# cost more than running it (about 40 % of a request's CPU).
+_REPORT_STATEMENTS: dict[tuple[str, str, crs_.Crs, Visibility], Select[str]] = {}
+
+
+def _report_statement(
+    city: CityProfile, lang: str, crs: crs_.Crs, visibility: Visibility
+) -> Select[str]:
+    key = (city.key, lang, crs, visibility)
+    statement = _REPORT_STATEMENTS.get(key)
+    if statement is None:
+        one = select(bindparam("feature_id", type_=BigInteger))
+        rows = analyst_rows(ReportFilter(), visibility, labels(city, lang), ids=one)
+        statement = _REPORT_STATEMENTS[key] = feature_rows(rows, crs=crs)
+    return statement
 
 
 def check_format(args: Args) -> None:

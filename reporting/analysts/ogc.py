@@ -15,11 +15,14 @@ from urllib.parse import quote
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import render_template
 from flask import request
 from flask.typing import ResponseReturnValue
 
+from gis import crs as crs_
 from gis import geojson
+from gis import maps
 from gis import ogc_features
 from gis import ogc_openapi
 from reporting.analysts import exports
@@ -80,8 +83,19 @@ def _wants_html(args: Any) -> bool:
     return best == ogc_features.HTML
 
 
+def _tiles() -> dict[str, str]:
+    """The base map of the HTML pages: the staff map's tiles (MAP_TILES_URL), GSI's by default."""
+    config = current_app.config
+    return {
+        "url": str(config.get("MAP_TILES_URL") or maps.GSI_TILES_URL),
+        "attribution": str(config.get("MAP_TILES_ATTRIBUTION") or maps.GSI_ATTRIBUTION),
+    }
+
+
 def _html(title: str, links: list[dict[str, str]], **page: Any) -> Response:
     values: dict[str, Any] = {
+        "map_geojson": None,
+        "tiles": _tiles(),
         "collections": None,
         "features": None,
         "properties": None,
@@ -200,9 +214,11 @@ def items(collection_id: str) -> ResponseReturnValue:
         document = json.loads(body)
         features = document["features"]
         columns = list(dict.fromkeys(k for f in features for k in (f["properties"] or {})))
+        drawn = {"type": "FeatureCollection", "features": features}
         response = _html(
             f"{collection_id}: features",
             document["links"],
+            map_geojson=json.dumps(drawn) if page.crs == crs_.CRS84 else None,
             features=features,
             columns=columns,
             matched=page.matched,
@@ -223,20 +239,23 @@ def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
     check_known(args, ("f", "crs", "lang"))
     ogc_collections.check_format(args)
     crs = ogc_collections.chosen_crs(args, city())
-    words = exports.labels(city(), exports.language(args))
+    lang = exports.language(args)
     prepare_transaction(db.session())
     text = ogc_collections.feature(
-        db.session(), collection_id, feature_id, who.visibility, crs, words
+        db.session(), collection_id, feature_id, who.visibility, city(), crs, lang
     )
     url = f"{_base()}/collections/{collection_id}"
-    document = json.loads(text)
-    document["links"] = ogc_features.feature_links(f"{url}/items/{quote(feature_id)}", url)
+    links = ogc_features.feature_links(f"{url}/items/{quote(feature_id)}", url)
     if _wants_html(args):
+        document = json.loads(text)
         properties = {"geometry": json.dumps(document["geometry"]), **document["properties"]}
-        title = f"{collection_id} {feature_id}"
-        response = _html(title, document["links"], properties=properties)
+        drawn = json.dumps(document) if crs == crs_.CRS84 else None
+        page = {"properties": properties, "map_geojson": drawn}
+        response = _html(f"{collection_id} {feature_id}", links, **page)
     else:
-        response = _json(document, geojson.MEDIA_TYPE)
+        # The feature's text as PostgreSQL wrote it, its links added before the closing brace.
+        body = f'{text[:-1]},"links":{json.dumps(links, ensure_ascii=False)}}}'
+        response = Response(body, mimetype=geojson.MEDIA_TYPE)
     response.headers["Content-Crs"] = f"<{crs.uri}>"
     return response
 

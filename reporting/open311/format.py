@@ -31,20 +31,21 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def service_record(service: Service) -> Record:
+def service_record(service: Service, lang: str = "ja") -> Record:
     """Return one entry of GET services: none has extra fields, so metadata is false."""
+    name, group = service.named(lang)
     return {
         "service_code": service.code,
-        "service_name": service.name,
+        "service_name": name,
         "description": service.description,
         "metadata": False,
         "type": "realtime",
         "keywords": service.keywords,
-        "group": service.group,
+        "group": group,
     }
 
 
-def request_record(row: RequestRow, city: CityProfile) -> Record:
+def request_record(row: RequestRow, city: CityProfile, lang: str = "ja") -> Record:
     """Return one service request as the public may see it.
 
     ``description`` is always null: residents' notes are unreviewed free text, which the
@@ -55,7 +56,7 @@ def request_record(row: RequestRow, city: CityProfile) -> Record:
         "service_request_id": row.receipt_number,
         "status": open311_status(row.status),
         "status_notes": status_notes(row.status),
-        "service_name": service_name(city, row.category, row.subcategory),
+        "service_name": service_name(city, row.category, row.subcategory, lang),
         "service_code": service_code(row.category, row.subcategory),
         "description": None,
         "agency_responsible": None if referred else city.name_ja,

@@ -48,6 +48,14 @@ class Service:
     description: str
     keywords: str
     group: str
+    name_en: str = ""
+    group_en: str = ""
+
+    def named(self, lang: str) -> tuple[str, str]:
+        """Return the name and group in ``lang`` (``en``; Japanese otherwise)."""
+        if lang == "en":
+            return self.name_en or self.name, self.group_en or self.group
+        return self.name, self.group
 
 
 @cache
@@ -56,7 +64,9 @@ def services(city: CityProfile) -> tuple[Service, ...]:
     found: list[Service] = []
     for c in city.categories:
         if not c.subcategories:
-            found.append(Service(c.code, c.code, None, c.ja, c.en, f"{c.ja}, {c.en}", c.ja))
+            found.append(
+                Service(c.code, c.code, None, c.ja, c.en, f"{c.ja}, {c.en}", c.ja, c.en, c.en)
+            )
         for s in c.subcategories:
             found.append(
                 Service(
@@ -67,6 +77,8 @@ def services(city: CityProfile) -> tuple[Service, ...]:
                     description=f"{c.en}: {s.en}",
                     keywords=f"{c.ja}, {c.en}, {s.en}",
                     group=c.ja,
+                    name_en=s.en,
+                    group_en=c.en,
                 )
             )
     return tuple(found)
@@ -92,10 +104,17 @@ def find_service(city: CityProfile, code: str) -> Service | None:
     return next((s for s in services(city) if s.code == code), None)
 
 
-def service_name(city: CityProfile, category: str, subcategory: str | None) -> str:
+def service_name(
+    city: CityProfile, category: str, subcategory: str | None, lang: str = "ja"
+) -> str:
     """Return a report's service name; a code the profile no longer has is shown as it is."""
     found = find_service(city, service_code(category, subcategory))
-    return found.name if found else service_code(category, subcategory)
+    return found.named(lang)[0] if found else service_code(category, subcategory)
+
+
+def language(requested: str | None) -> str:
+    """Read the common extension ``lang`` (``en``, ``en-US``...): English or Japanese."""
+    return "en" if requested and requested.lower().startswith("en") else "ja"
 
 
 def open311_status(status: str) -> str:

@@ -4,11 +4,11 @@
 extension says. Requests are read as the public sees them (open311_queries), by anyone, as
 GeoReport v2 intends; a city whose profile sets ``open311_requires_key`` asks for an Open311
 key as ``api_key`` (or an analyst's token, or a staff session). GETs ignore parameters they
-do not know (clients send the common extensions: ``extensions``, ``lang``, ``attribute[...]``),
-and take ``page``/``page_size`` and ``lat``/``long``/``radius``. ``POST requests`` files a
-report with an Open311 key (open311_intake). ``/open311/discovery.json`` (or ``.xml``) is the
-Service Discovery document. Errors are the spec's list of ``{code, description}``; every
-credential problem is a 403, as the spec asks.
+do not know (clients send the common extensions: ``extensions``, ``attribute[...]``), and
+take ``page``/``page_size``, ``lat``/``long``/``radius`` and ``lang`` (``en``: English
+names). ``POST requests`` files a report with an Open311 key (open311_intake).
+``/open311/discovery.json`` (or ``.xml``) is the Service Discovery document. Errors are the
+spec's list of ``{code, description}``; every credential problem is a 403, as the spec asks.
 """
 
 import logging
@@ -60,9 +60,11 @@ REQUESTS = ("service_requests", "request")
 @bp.get("/services.<fmt>")
 def services(fmt: str) -> ResponseReturnValue:
     """The city's categories, one service per subcategory; open to all, a key is not looked at."""
-    _args(fmt)
+    args = _args(fmt)
+    lang = open311_services.language(single(args, "lang"))
     found = open311_services.services(city())
-    return _render([open311_format.service_record(s) for s in found], fmt, "services", "service")
+    records = [open311_format.service_record(s, lang) for s in found]
+    return _render(records, fmt, "services", "service")
 
 
 @bp.get("/services/<code>.<fmt>")
@@ -79,7 +81,9 @@ def requests(fmt: str) -> ResponseReturnValue:
     _reader(args)
     query = open311_queries.parse_query(args, city(), datetime.now(UTC))
     rows = open311_queries.find_requests(db.session(), query)
-    return _render([open311_format.request_record(r, city()) for r in rows], fmt, *REQUESTS)
+    lang = open311_services.language(single(args, "lang"))
+    records = [open311_format.request_record(r, city(), lang) for r in rows]
+    return _render(records, fmt, *REQUESTS)
 
 
 @bp.get("/requests/<request_id>.<fmt>")
@@ -88,7 +92,8 @@ def service_request(request_id: str, fmt: str) -> ResponseReturnValue:
     args = _args(fmt)
     _reader(args)
     row = open311_queries.find_request(db.session(), request_id)
-    return _render([open311_format.request_record(row, city())], fmt, *REQUESTS)
+    lang = open311_services.language(single(args, "lang"))
+    return _render([open311_format.request_record(row, city(), lang)], fmt, *REQUESTS)
 
 
 @bp.post("/requests.<fmt>")

@@ -325,3 +325,31 @@ def test_a_page_of_another_origin_reads_the_public_data(server: Server) -> None:
             assert refused == "refused"
         finally:
             browser.close()
+
+
+def test_a_browser_with_the_token_as_basic_password_browses_the_html_pages(
+    server: Server,
+) -> None:
+    """Chromium sends the token as the Basic password, as a person typing it would; the items
+    page draws every report of the page on the Leaflet map, its scripts from static files."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                http_credentials={"username": "token", "password": server.world.token}
+            )
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("https://cyberjapandata.gsi.go.jp/**", lambda route: route.abort())
+            response = page.goto(f"{server.url}/ogc/collections/reports/items?limit=10")
+            assert response is not None and response.status == 200
+            assert response.headers["content-type"].startswith("text/html")
+            page.wait_for_selector("#ogc-map .leaflet-interactive")
+            assert page.locator("#ogc-map .leaflet-interactive").count() == 10
+            assert page.locator("table tbody tr").count() == 10
+            page.click("text=Next page")
+            assert "offset=10" in page.url
+            assert errors == []
+        finally:
+            browser.close()

@@ -387,8 +387,19 @@ def test_requests_need_no_key_by_default(app: Flask, world: World) -> None:
 
 
 def test_unknown_parameters_and_extensions_are_ignored(public: FlaskClient, world: World) -> None:
-    query = "extensions=true&lang=en&attribute[WHISPAWN]=1&foo=bar&bbox=1,2,3,4"
+    query = "extensions=true&attribute[WHISPAWN]=1&foo=bar&bbox=1,2,3,4"
     assert ids_of(public, query) == world.ids("pothole", "bench", "light", "referred")
+
+
+def test_english_names_with_lang(public: FlaskClient, world: World) -> None:
+    services = get_json(public, f"{BASE}/services.json?lang=en", SERVICES)
+    pothole = next(s for s in services if s["service_code"] == "road.pothole")
+    assert (pothole["service_name"], pothole["group"]) == ("Pothole / sinkhole", "Road")
+    found = get_json(public, f"{BASE}/requests.json?lang=en-US", SERVICE_REQUESTS)
+    by_id = {r["service_request_id"]: r for r in found}
+    assert by_id[world.receipts["pothole"]]["service_name"] == "Pothole / sinkhole"
+    japanese = get_json(public, f"{BASE}/requests.json?lang=fr", SERVICE_REQUESTS)
+    assert {r["service_name"] for r in japanese} >= {"穴・陥没"}
 
 
 def test_pages(public: FlaskClient, world: World) -> None:
