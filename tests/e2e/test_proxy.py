@@ -161,7 +161,9 @@ def test_the_proxy_limits_logins_and_keeps_keys_out_of_logs(
         answer = requests.get(
             f"{proxy}/open311/v2/requests.json?api_key={secret}&status=open", timeout=10
         )
-        assert answer.status_code == 403
+        # Reading requests needs no key (GeoReport v2), so the unknown key is not refused;
+        # what matters here is that it reached the app and neither log holds it.
+        assert answer.status_code == 200
         statuses = [
             requests.post(f"{proxy}/staff/login", data={"login": "x"}, timeout=10).status_code
             for _ in range(15)
