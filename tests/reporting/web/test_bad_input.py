@@ -10,12 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from reporting.db import db
-from tests.conftest import AppFactory
 from tests.reporting.open311.test_open311 import World
 from tests.reporting.open311.test_open311 import seed
-from tests.reporting.staff_browser import add_user
 from tests.reporting.staff_browser import csrf_token
-from tests.reporting.staff_browser import log_in
 
 TABLES = ("reports", "report_events", "staff_users", "staff_audit", "api_tokens", "photos")
 NUL = "\x00"
@@ -24,20 +21,6 @@ NUL = "\x00"
 @pytest.fixture
 def world(fresh_areas_db_url: str) -> World:
     return seed(fresh_areas_db_url)
-
-
-@pytest.fixture
-def app(fresh_areas_db_url: str, make_app: AppFactory, world: World) -> Flask:
-    application = make_app(fresh_areas_db_url)
-    add_user(application, "tanaka", "admin")
-    return application
-
-
-@pytest.fixture
-def staff(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    assert log_in(client, "tanaka").status_code == 302
-    return client
 
 
 def counts(app: Flask) -> dict[str, int]:

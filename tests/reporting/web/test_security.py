@@ -17,8 +17,6 @@ from tests.conftest import AppFactory
 from tests.reporting.export_world import World
 from tests.reporting.export_world import bearer
 from tests.reporting.export_world import seed
-from tests.reporting.staff_browser import add_user
-from tests.reporting.staff_browser import log_in
 
 STAFF_PAGES = (
     "/staff/",
@@ -32,20 +30,6 @@ STAFF_PAGES = (
 @pytest.fixture
 def world(fresh_areas_db_url: str) -> World:
     return seed(fresh_areas_db_url)
-
-
-@pytest.fixture
-def app(fresh_areas_db_url: str, make_app: AppFactory, world: World) -> Flask:
-    application = make_app(fresh_areas_db_url)
-    add_user(application, "tanaka", "admin")
-    return application
-
-
-@pytest.fixture
-def staff(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    assert log_in(client, "tanaka").status_code == 302
-    return client
 
 
 def check_headers(response) -> str:  # noqa: ANN001
