@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    _limit_per_view_only(app)
     compress.init_app(app)
     app.after_request(compress_chosen)
     babel.init_app(app, locale_selector=staff_auth.select_locale)
@@ -107,6 +108,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(line_cli.line)
     app.cli.add_command(token_cli.tokens)
     return app
+
+
+def _limit_per_view_only(app: Flask) -> None:
+    """Drop Flask-Limiter's check before every request unless app-wide limits are configured.
+
+    Tsuho's limits are per view (``limiter.limit``), and each such view checks its own limit
+    when called. The before-request check exists for default and application limits; without
+    them it resolves limits for every request to find none, a twentieth of the LINE
+    webhook's time.
+    """
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -158,7 +158,10 @@ def _has_nan(value: Any) -> bool:
 # (whose commits PostgreSQL serialises). That waiting job is locked FOR SHARE until this
 # statement commits: procrastinate's fetch skips locked jobs, so no worker starts it before
 # the new event is visible to it; a job being started meanwhile no longer counts as waiting
-# (its row is re-checked after the lock), and the resident gets a new one.
+# (its row is re-checked after the lock), and the resident gets a new one. The waiting job
+# is looked up per resident (LATERAL), so by the index on waiting jobs' locks: the planner,
+# guessing a hundred events in a body, would otherwise scan and hash every waiting job, a cost
+# that grows with the queue, exactly when a surge has made it long.
 # A group or room (no resident) is a lock of its own, 'chat:<id>'. Jobs are made by
 # procrastinate's own SQL entry point, as `defer` does (tests/reporting/line/test_webhook.py
 # checks a job made here equals one made by the library).
@@ -184,10 +187,11 @@ WITH incoming AS (
            min(id) AS event_id
     FROM stored WHERE handled GROUP BY 1
 ), waiting AS (
-    SELECT j.lock FROM procrastinate_jobs j
-    WHERE j.status = 'todo' AND j.task_name = %(task)s
-      AND j.lock IN (SELECT lock FROM residents)
-    FOR SHARE
+    SELECT j.lock FROM residents r CROSS JOIN LATERAL (
+        SELECT j.lock FROM procrastinate_jobs j
+        WHERE j.status = 'todo' AND j.task_name = %(task)s AND j.lock = r.lock
+        FOR SHARE
+    ) j
 )
 SELECT (SELECT count(*) FROM stored) AS new,
        procrastinate_defer_jobs_v1(ARRAY(

@@ -13,6 +13,7 @@
 import ipaddress
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 from urllib.parse import urlsplit
@@ -114,11 +115,19 @@ def content_security_policy(tile_origin: str, nonce: str | None) -> str:
     Styles allow inline ``style`` attributes, which Leaflet's markup uses; scripts never run
     inline without the nonce.
     """
-    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    policy = _policy(tile_origin)
+    if not nonce:
+        return policy
+    return policy.replace("script-src 'self'", f"script-src 'self' 'nonce-{nonce}'", 1)
+
+
+@lru_cache(maxsize=16)
+def _policy(tile_origin: str) -> str:
+    """The policy without a nonce (made once per tile origin: every response carries it)."""
     return "; ".join(
         (
             "default-src 'self'",
-            f"script-src {scripts}",
+            "script-src 'self'",
             "style-src 'self' 'unsafe-inline'",
             f"img-src 'self' data: blob: {tile_origin}".rstrip(),
             "connect-src 'self'",
@@ -131,6 +140,7 @@ def content_security_policy(tile_origin: str, nonce: str | None) -> str:
     )
 
 
+@lru_cache(maxsize=16)
 def tile_origin(template: str | None) -> str:
     """The origin of a tile URL template (``{s}`` subdomains become a wildcard)."""
     if not template:

@@ -175,3 +175,15 @@ def test_exports_beyond_the_limit_get_429(
     again = client.get("/api/reports.csv", headers=bearer(world))
     assert again.status_code == 200
     assert io.BytesIO(again.data).read(3) == b"\xef\xbb\xbf"
+
+
+def test_app_wide_limits_apply_only_when_a_deployment_configures_them(
+    fresh_db_url: str, make_app: AppFactory
+) -> None:
+    """Tsuho's own limits are per view; a deployment may still add app-wide ones."""
+    limited = make_app(fresh_db_url, RATELIMIT_DEFAULT="2 per hour").test_client()
+    answers = [limited.get("/open311/v2/services.json").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    unlimited = make_app(fresh_db_url).test_client()
+    answers = [unlimited.get("/open311/v2/services.json").status_code for _ in range(5)]
+    assert answers == [200] * 5
