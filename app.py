@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from reporting import commands
+from reporting import db as database
 from reporting import jobs
 from reporting import ops
 from reporting import settings
@@ -17,7 +18,6 @@ from reporting.analysts import tokens as token_cli
 from reporting.city_profile import InvalidProfile
 from reporting.city_profile import UnknownCity
 from reporting.city_profile import load_profile
-from reporting.db import db
 from reporting.extensions import CookieSessions
 from reporting.extensions import babel
 from reporting.extensions import compress
@@ -69,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.testing:
         logs.configure(app.config["LOG_LEVEL"])
     logs.init_app(app)
-    db.init_app(app)
+    database.init_app(app)
     security.init_app(app)
     web_errors.init_app(app)
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]

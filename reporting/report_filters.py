@@ -27,9 +27,7 @@ from reporting.models import REPORT_STATUSES
 from reporting.problems import BadParameter
 from reporting.web import inputs
 
-# Japan keeps no daylight saving time; PostgreSQL spells the same zone TIME_ZONE_NAME.
 JST = inputs.JST
-TIME_ZONE_NAME = "Asia/Tokyo"
 
 # Open311's word for the statuses still waiting for the city.
 OPEN = "open"

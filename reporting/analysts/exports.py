@@ -28,7 +28,6 @@ from reporting.problems import BadParameter
 from reporting.report_filters import JST
 from reporting.report_filters import Args
 from reporting.report_filters import single
-from reporting.report_queries import TRANSACTION_SETTINGS
 from reporting.report_queries import Labels
 from reporting.report_queries import Rows
 from reporting.report_queries import csv_rows
@@ -165,15 +164,10 @@ def csv_cell(value: object) -> str:
 
 
 def _checkout(engine: Engine) -> tuple[PoolProxiedConnection, psycopg.Connection]:
-    """Take a connection of the export's own, its transaction prepared as report_queries says."""
+    """Take a connection of the export's own (opened with reporting.db's session settings)."""
     raw = engine.raw_connection()
-    try:
-        conn = raw.driver_connection
-        assert isinstance(conn, psycopg.Connection)
-        conn.execute(TRANSACTION_SETTINGS)
-    except BaseException:
-        raw.invalidate()
-        raise
+    conn = raw.driver_connection
+    assert isinstance(conn, psycopg.Connection)
     return raw, conn
 
 

@@ -28,10 +28,10 @@ from gis import ogc_openapi
 from reporting.analysts import exports
 from reporting.analysts import feature_collections as ogc_collections
 from reporting.db import db
+from reporting.db import without_transaction
 from reporting.extensions import compressed_blueprint
 from reporting.report_filters import check_known
 from reporting.report_filters import single
-from reporting.report_queries import prepare_transaction
 from reporting.web.routing import external_url
 from reporting.web_api import allow_cross_origin
 from reporting.web_api import city
@@ -197,7 +197,6 @@ def items(collection_id: str) -> ResponseReturnValue:
     """A page of features, with numberMatched and next/prev links as GDAL and QGIS expect."""
     who = viewer()
     args = query_args()
-    prepare_transaction(db.session())
     page = ogc_collections.items_page(db.session(), collection_id, args, city(), who.visibility)
     url = f"{_base()}/collections/{collection_id}"
     body = ogc_features.items_document(
@@ -234,13 +233,13 @@ def items(collection_id: str) -> ResponseReturnValue:
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
     """One feature, or 404."""
+    without_transaction()
     who = viewer()
     args = query_args()
     check_known(args, ("f", "crs", "lang"))
     ogc_collections.check_format(args)
     crs = ogc_collections.chosen_crs(args, city())
     lang = exports.language(args)
-    prepare_transaction(db.session())
     text = ogc_collections.feature(
         db.session(), collection_id, feature_id, who.visibility, city(), crs, lang
     )
@@ -262,6 +261,5 @@ def item(collection_id: str, feature_id: str) -> ResponseReturnValue:
 
 def _described() -> list[ogc_features.Collection]:
     who = viewer()
-    prepare_transaction(db.session())
     extents = ogc_collections.extents(db.session(), who.visibility)
     return ogc_collections.describe(city(), extents)

@@ -26,7 +26,6 @@ from reporting.models import ReportEvent
 from reporting.report_filters import ReportFilter
 from reporting.report_queries import Visibility
 from reporting.report_queries import cell_counts
-from reporting.report_queries import prepare_transaction
 from reporting.report_queries import report_rows
 
 PUBLIC = Visibility(notes=False)
@@ -87,7 +86,6 @@ def markers(
     holds no more than ``limit`` reports is read a second time for its points.
     """
     rows = report_rows(report_filter, PUBLIC)
-    prepare_transaction(session)
     cells = session.execute(cell_counts(rows, cell_size)).all()
     found = sum(c.reports for c in cells)
     if found > limit:

@@ -24,8 +24,8 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 
 from reporting import glossary
+from reporting.db import TIME_ZONE_NAME
 from reporting.models import Report
-from reporting.report_filters import TIME_ZONE_NAME
 
 SECONDS_PER_DAY = 86_400
 

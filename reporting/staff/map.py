@@ -35,7 +35,6 @@ from reporting.report_filters import ReportFilter
 from reporting.report_filters import parse_report_filter
 from reporting.report_queries import Visibility
 from reporting.report_queries import cell_counts
-from reporting.report_queries import prepare_transaction
 from reporting.report_queries import report_rows
 from reporting.staff import queries as staff_reports
 from reporting.staff.export_links import export_links
@@ -180,7 +179,6 @@ def count() -> ResponseReturnValue:
     limit = current_app.config["MAP_MARKER_LIMIT"]
     rows = report_rows(report_filter, Visibility(notes=False))
     # JIT compilation would cost more than the whole query (0.4 s over 100,000 reports).
-    prepare_transaction(db.session())
     if zoom is None:
         found = db.session.scalar(select(func.count()).select_from(rows.subquery()))
         return jsonify(count=found, limit=limit)

@@ -39,7 +39,8 @@ def attempt(
         except auth.LoginRefused:
             outcome = "refused"
         except auth.Throttled as throttled:
-            outcome = f"wait until {throttled.until.isoformat()}"
+            # In UTC, whatever zone the database's connection writes times in.
+            outcome = f"wait until {throttled.until.astimezone(UTC).isoformat()}"
         else:
             outcome = f"signed in as {user.login}"
         db.session.commit()
