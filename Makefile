@@ -104,6 +104,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/staff_map.py
 	$(BIN)/python bench/staff_pages.py
 	$(BIN)/python bench/public_map.py
+	$(BIN)/python bench/ogc.py
+	$(BIN)/python bench/surge.py
 
 db:
 	scripts/localdb.sh start

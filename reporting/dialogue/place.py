@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 from typing import Literal
 
+from reporting.city_profile import CityProfile
 from reporting.dialogue import texts as catalogue
 from reporting.dialogue.context import Ctx
 from reporting.dialogue.context import Draft
@@ -97,12 +98,24 @@ def _outside(ctx: Ctx, place: Place) -> tuple[str, ...]:
     ja, en = place.municipality_ja, place.municipality_en
     if not (ja or en) and place.area is not None:
         ja, en = place.area.name_ja, place.area.name_en
-    name = (en if ctx.lang == catalogue.EN else ja) or ja or en
-    if not name or name in (ctx.city.name_ja, ctx.city.name_en):
-        return (_unknown(ctx),)  # "this point is in Okayama City, outside Okayama City" is no help
-    lead: tuple[str, ...] = (ctx.say("location_outside", place=name, city=ctx.city_name),)
-    if _near_border(ctx, place):
-        lead += (ctx.say("location_outside_near", city=ctx.city_name),)
+    return outside_words(ctx.city, ctx.lang, (ja or "", en or ""), near=_near_border(ctx, place))
+
+
+def outside_words(
+    city: CityProfile, lang: str, municipality: tuple[str, str], *, near: bool
+) -> tuple[str, ...]:
+    """What a resident is told of a point outside the service area, on every channel (LINE,
+    the web form, Open311): the municipality it is in (Japanese and English names), and when
+    it lies near the border, that a point just inside would do."""
+    ja, en = municipality
+    name = (en if lang == catalogue.EN else ja) or ja or en
+    city_name = catalogue.pick((city.name_ja, city.name_en), lang)
+    if not name or name in (city.name_ja, city.name_en):
+        # "this point is in Okayama City, outside Okayama City" is no help
+        return (catalogue.say("location_unknown", lang, city=city_name),)
+    lead: tuple[str, ...] = (catalogue.say("location_outside", lang, place=name, city=city_name),)
+    if near:
+        lead += (catalogue.say("location_outside_near", lang, city=city_name),)
     return lead
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from gis import wards
 from reporting import access
 from reporting.city_profile import CityProfile
+from reporting.dialogue.place import outside_words
 from reporting.dialogue.texts import EN
 from reporting.dialogue.texts import JA
 from reporting.dialogue.texts import pick
@@ -171,7 +172,8 @@ def outside_message(
     """Say, in Japanese then English, what LINE says of a point outside the service area."""
     within = DEFAULT_SETTINGS.border_check_m
     near = wards.distance_to_service_border(session, lon, lat, within_m=within) is not None
-    return "\n".join(_outside(lang, city, area, near) for lang in (JA, EN))
+    names = (area.name_ja, area.name_en) if area else ("", "")
+    return "\n".join(" ".join(outside_words(city, lang, names, near=near)) for lang in (JA, EN))
 
 
 def service_notice(city: CityProfile) -> str:
@@ -182,14 +184,6 @@ def service_notice(city: CityProfile) -> str:
         + say("emergency", lang, city=_city(city, lang), phone=city.emergency_phone)
         for lang in (JA, EN)
     )
-
-
-def _outside(lang: str, city: CityProfile, area: wards.AreaRef | None, near: bool) -> str:
-    place = pick((area.name_ja, area.name_en), lang) if area else ""
-    if not place or place in (city.name_ja, city.name_en):
-        return say("location_unknown", lang, city=_city(city, lang))
-    text = say("location_outside", lang, place=place, city=_city(city, lang))
-    return f"{text} {say('location_outside_near', lang, city=_city(city, lang))}" if near else text
 
 
 def _city(city: CityProfile, lang: str) -> str:

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from gis import wards
 from reporting.city_profile import CityProfile
-from reporting.dialogue.texts import pick
-from reporting.dialogue.texts import say
+from reporting.dialogue.place import outside_words
 from reporting.dialogue.values import DEFAULT_SETTINGS
 from reporting.models import Report
 from reporting.photos.cleaning import CleanedPhoto
@@ -106,15 +105,10 @@ def outside_message(
     lang: str,
 ) -> str:
     """Say what LINE says of a point outside the service area, in the page's language."""
-    city_name = pick((city.name_ja, city.name_en), lang)
-    place = pick((area.name_ja, area.name_en), lang) if area else ""
-    if not place or place in (city.name_ja, city.name_en):
-        return say("location_unknown", lang, city=city_name)
-    text = say("location_outside", lang, place=place, city=city_name)
     within = DEFAULT_SETTINGS.border_check_m
-    if wards.distance_to_service_border(session, lon, lat, within_m=within) is not None:
-        text = f"{text} {say('location_outside_near', lang, city=city_name)}"
-    return text
+    near = wards.distance_to_service_border(session, lon, lat, within_m=within) is not None
+    names = (area.name_ja, area.name_en) if area else ("", "")
+    return " ".join(outside_words(city, lang, names, near=near))
 
 
 def store_photos(store: PhotoStore, uploads: Sequence[bytes]) -> tuple[DraftPhoto, ...]:

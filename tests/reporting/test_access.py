@@ -51,6 +51,27 @@ def test_verify_identify_and_revoke(app: Flask) -> None:
             access.identify(session, f"Bearer {token}", public_exports=True, now=NOW)
 
 
+def test_a_token_revoked_by_another_process_is_refused_within_the_verified_time(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.app_context():
+        session = db.session()
+        token = access.create_token(session, "script")
+        session.commit()
+        bearer = f"Bearer {token}"
+        assert access.identify(session, bearer, public_exports=False, now=NOW).name == "script"
+        # The CLI revokes it in another process: this one's memory is not told.
+        db.session.execute(
+            ApiToken.__table__.update().values(revoked_at=NOW).where(ApiToken.name == "script")
+        )
+        session.commit()
+        assert access.identify(session, bearer, public_exports=False, now=NOW).name == "script"
+        later = access.time.monotonic() + access.VERIFIED_FOR + 0.1
+        monkeypatch.setattr(access.time, "monotonic", lambda: later)
+        with pytest.raises(Unauthorized):
+            access.identify(session, bearer, public_exports=False, now=NOW)
+
+
 def test_use_is_recorded_now_and_then(app: Flask) -> None:
     with app.app_context():
         session = db.session()
