@@ -49,7 +49,7 @@ LAST_USED_EVERY = timedelta(minutes=10)
 # times a second, and its look-up was a round trip and a fifth of a single feature's time.
 # A token revoked elsewhere (the CLI, another process) still works here for at most this long.
 VERIFIED_FOR = 5.0
-_verified: dict[tuple[str, str], tuple[float, str]] = {}  # (hash, scope) -> (until, name)
+_verified: dict[str, tuple[float, str]] = {}  # a read token's hash -> (until, its name)
 
 
 class TokenError(ValueError):
@@ -82,7 +82,7 @@ def identify(
     """
     if authorization:
         token = _presented(authorization)
-        key = (_hash(token), READ)
+        key = _hash(token)
         known = _verified.get(key)
         if known is not None and known[0] > time.monotonic():
             return Viewer("token", known[1])

@@ -178,7 +178,6 @@ def count() -> ResponseReturnValue:
         return jsonify(error=str(problem)), 400
     limit = current_app.config["MAP_MARKER_LIMIT"]
     rows = report_rows(report_filter, Visibility(notes=False))
-    # JIT compilation would cost more than the whole query (0.4 s over 100,000 reports).
     if zoom is None:
         found = db.session.scalar(select(func.count()).select_from(rows.subquery()))
         return jsonify(count=found, limit=limit)
